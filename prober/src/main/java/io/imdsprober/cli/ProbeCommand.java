@@ -1,0 +1,306 @@
+package io.imdsprober.cli;
+
+import io.imdsprober.facts.Facts;
+import io.imdsprober.facts.MetadataTarget;
+import io.imdsprober.facts.Profile;
+import io.imdsprober.probe.ProbeAgent;
+import io.imdsprober.probe.ProbeOutput;
+import io.imdsprober.probe.ProbePlan;
+import io.imdsprober.probe.ProbePlan.Endpoint;
+import io.imdsprober.util.Durations;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code probe}: the agent inside a probe pod. Gathers facts, prints them as one JSON line, writes
+ * the same JSON to the termination message file, exits 0. Judges nothing. Every flag can also come
+ * from an {@code IMDS_PROBE_*} environment variable, since the prober sets them in a pod spec.
+ */
+@Command(
+    name = "probe",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Run inside a probe pod: try the metadata endpoint(s), DNS and egress, print the facts as"
+          + " JSON. Judges nothing.",
+      "Sends packets to the metadata addresses: run it only where that is the point (a probe pod)."
+    },
+    footer = {
+      "",
+      "Every option can also be set by the environment variable in brackets.",
+      "Exit codes: 0 facts written; 1 the result file could not be written (the JSON is still on"
+          + " stdout); 2 bad flags."
+    })
+public final class ProbeCommand implements Callable<Integer> {
+  static final int EXIT_RESULT_FILE = 1;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "PROFILE",
+      defaultValue = "${env:IMDS_PROBE_PROFILE:-generic}",
+      description =
+          "aws|gcp|azure|oci|alibaba|generic: default targets and the safe request"
+              + " [IMDS_PROBE_PROFILE] (default: ${DEFAULT-VALUE})")
+  String profile;
+
+  @Option(
+      names = "--metadata",
+      paramLabel = "[tcp=]HOST:PORT",
+      split = ",",
+      defaultValue = "${env:IMDS_PROBE_METADATA}",
+      description =
+          "A metadata target, repeatable; IPv6 as [ADDR]:PORT; tcp= makes it TCP only"
+              + " [IMDS_PROBE_METADATA, comma-separated] (default: the profile's targets)")
+  List<String> metadata;
+
+  @Option(
+      names = "--imdsv2-token",
+      paramLabel = "true|false",
+      arity = "1",
+      defaultValue = "${env:IMDS_PROBE_IMDSV2_TOKEN}",
+      description =
+          "Try the AWS IMDSv2 token request (TTL 1 s) on connected targets"
+              + " [IMDS_PROBE_IMDSV2_TOKEN] (default: true for aws)")
+  Boolean imdsv2Token;
+
+  @Option(
+      names = "--dns-name",
+      paramLabel = "NAME",
+      split = ",",
+      defaultValue = "${env:IMDS_PROBE_DNS_NAME:-kubernetes.default.svc.cluster.local}",
+      description =
+          "A name to resolve, repeatable [IMDS_PROBE_DNS_NAME] (default: ${DEFAULT-VALUE})")
+  List<String> dnsNames;
+
+  @Option(
+      names = "--dns-server",
+      paramLabel = "IP[:PORT]",
+      defaultValue = "${env:IMDS_PROBE_DNS_SERVER}",
+      description =
+          "The nameserver to ask [IMDS_PROBE_DNS_SERVER] (default: the first nameserver in"
+              + " --resolv-conf)")
+  String dnsServer;
+
+  @Option(
+      names = "--resolv-conf",
+      paramLabel = "PATH",
+      defaultValue = "${env:IMDS_PROBE_RESOLV_CONF:-/etc/resolv.conf}",
+      description =
+          "Where the pod's nameserver is read from [IMDS_PROBE_RESOLV_CONF] (default: ${DEFAULT-VALUE})")
+  Path resolvConf;
+
+  @Option(
+      names = "--egress-url",
+      paramLabel = "URL",
+      split = ",",
+      defaultValue = "${env:IMDS_PROBE_EGRESS_URL:-https://example.com/}",
+      description =
+          "An external URL to request, repeatable [IMDS_PROBE_EGRESS_URL] (default: ${DEFAULT-VALUE})")
+  List<String> egressUrls;
+
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "${env:IMDS_PROBE_CONNECT_TIMEOUT:-3s}",
+      description =
+          "Bound of each connect, HTTP exchange, DNS lookup and egress call"
+              + " [IMDS_PROBE_CONNECT_TIMEOUT] (default: ${DEFAULT-VALUE})")
+  String connectTimeout;
+
+  @Option(
+      names = "--settle",
+      paramLabel = "DURATION",
+      defaultValue = "${env:IMDS_PROBE_SETTLE:-2s}",
+      description =
+          "Wait before re-trying a metadata target that accepted the connection"
+              + " [IMDS_PROBE_SETTLE] (default: ${DEFAULT-VALUE})")
+  String settle;
+
+  @Option(
+      names = "--retries",
+      paramLabel = "N",
+      defaultValue = "${env:IMDS_PROBE_RETRIES:-2}",
+      description =
+          "Re-tries of an open metadata target, 0-10 [IMDS_PROBE_RETRIES] (default: ${DEFAULT-VALUE})")
+  String retries;
+
+  @Option(
+      names = "--result-file",
+      paramLabel = "PATH",
+      defaultValue = "${env:IMDS_PROBE_RESULT_FILE:-/dev/termination-log}",
+      description =
+          "Where to write the facts too; - for nowhere [IMDS_PROBE_RESULT_FILE] (default: ${DEFAULT-VALUE})")
+  String resultFile;
+
+  @Option(
+      names = "--pod-name",
+      paramLabel = "NAME",
+      defaultValue = "${env:IMDS_PROBE_POD_NAME}",
+      description = "This pod's name [IMDS_PROBE_POD_NAME] (default: $HOSTNAME)")
+  String podName;
+
+  @Option(
+      names = "--node-name",
+      paramLabel = "NAME",
+      defaultValue = "${env:IMDS_PROBE_NODE_NAME}",
+      description = "This node's name [IMDS_PROBE_NODE_NAME]")
+  String nodeName;
+
+  @Override
+  public Integer call() {
+    ProbePlan plan = plan();
+    Facts facts = new ProbeAgent(plan).run();
+    ProbeOutput output = new ProbeOutput(System.out);
+    return output.emit(facts, plan.resultFile()) ? 0 : EXIT_RESULT_FILE;
+  }
+
+  /** Turns the flags into a plan; a bad flag is a usage error that names it. */
+  ProbePlan plan() {
+    Profile p = parse("--profile", profile, Profile::parse);
+    List<MetadataTarget> targets = new ArrayList<>();
+    for (String m : nonBlank(metadata)) {
+      targets.add(parse("--metadata", m, text -> MetadataTarget.parse(text, p)));
+    }
+    if (targets.isEmpty()) {
+      targets.addAll(p.defaultTargets());
+    }
+    List<String> names = nonBlank(dnsNames);
+    Endpoint server = null;
+    if (!names.isEmpty()) {
+      server =
+          dnsServer == null || dnsServer.isBlank()
+              ? nameserverFromResolvConf()
+              : parse("--dns-server", dnsServer, text -> Endpoint.parse(text, 53));
+    }
+    List<URI> urls = new ArrayList<>();
+    for (String u : nonBlank(egressUrls)) {
+      urls.add(parse("--egress-url", u, ProbeCommand::url));
+    }
+    Duration timeout = parse("--connect-timeout", connectTimeout, ProbeCommand::positive);
+    Duration settleDelay = parse("--settle", settle, Durations::parse);
+    int n = parse("--retries", retries, ProbeCommand::retries);
+    Path result = "-".equals(resultFile) ? null : Path.of(resultFile);
+    boolean token = imdsv2Token == null ? p == Profile.AWS : imdsv2Token;
+    return new ProbePlan(
+        p,
+        targets,
+        token,
+        names,
+        server,
+        urls,
+        timeout,
+        settleDelay,
+        n,
+        podName(),
+        nodeName,
+        result);
+  }
+
+  private Endpoint nameserverFromResolvConf() {
+    Optional<Endpoint> ns;
+    try {
+      ns = ProbeOutput.firstNameserver(resolvConf);
+    } catch (IOException e) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--resolv-conf: cannot read "
+              + resolvConf
+              + " ("
+              + e.getMessage()
+              + "); set --dns-server");
+    }
+    return ns.orElseThrow(
+        () ->
+            new ParameterException(
+                spec.commandLine(),
+                "--resolv-conf: " + resolvConf + " names no nameserver; set --dns-server"));
+  }
+
+  private String podName() {
+    if (podName != null && !podName.isBlank()) {
+      return podName;
+    }
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    try {
+      return Files.readString(Path.of("/etc/hostname")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private interface Parser<T> {
+    T parse(String text);
+  }
+
+  private <T> T parse(String option, String text, Parser<T> parser) {
+    try {
+      return parser.parse(text);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage());
+    }
+  }
+
+  private static List<String> nonBlank(List<String> values) {
+    List<String> out = new ArrayList<>();
+    if (values != null) {
+      for (String v : values) {
+        if (v != null && !v.isBlank()) {
+          out.add(v.trim());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Duration positive(String text) {
+    Duration d = Durations.parse(text);
+    if (d.isZero()) {
+      throw new IllegalArgumentException("'" + text + "' must be more than zero");
+    }
+    return d;
+  }
+
+  private static int retries(String text) {
+    try {
+      int n = Integer.parseInt(text.trim());
+      if (n >= 0 && n <= 10) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // the message below says what is accepted
+    }
+    throw new IllegalArgumentException("'" + text + "' is not a whole number from 0 to 10");
+  }
+
+  private static URI url(String text) {
+    try {
+      URI uri = new URI(text);
+      if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())
+          || uri.getHost() == null) {
+        throw new IllegalArgumentException("'" + text + "' is not an http(s) URL with a host");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
+    }
+  }
+}
