@@ -21,7 +21,22 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns the exit code. */
   public static int run(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The command line, with usage errors printed as the message and a pointer to --help. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine cmd = ex.getCommandLine();
+          cmd.getErr().println(ex.getMessage());
+          cmd.getErr()
+              .println(
+                  "Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
+          return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
+    return cl;
   }
 
   @Override
