@@ -2,23 +2,24 @@ package io.imdsprober.facts;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Reads and writes the facts JSON: one compact object, field order as in the contract. */
 public final class FactsJson {
-  private static final JsonMapper MAPPER =
-      JsonMapper.builder()
-          .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .build();
-
   private FactsJson() {}
 
-  /** The compact JSON of the facts, on one line. */
+  /** Databind, loaded only by readers (the prober), never by the agent. */
+  private static final class Reader {
+    static final JsonMapper MAPPER =
+        JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+  }
+
+  /** The compact JSON of the facts, on one line, fields in the contract's order. */
   public static String write(Facts facts) {
-    return MAPPER.writeValueAsString(facts);
+    return FactsWriter.write(facts);
   }
 
   /**
@@ -32,7 +33,7 @@ public final class FactsJson {
     }
     Facts facts;
     try {
-      facts = MAPPER.readValue(json, Facts.class);
+      facts = Reader.MAPPER.readValue(json, Facts.class);
     } catch (JacksonException e) {
       throw new MalformedFactsException(
           "the probe result is not valid facts JSON: " + e.getOriginalMessage(), e);

@@ -1,0 +1,69 @@
+package io.imdsprober.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
+import ch.qos.logback.core.LayoutBase;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Logback set up in code (found through ServiceLoader) instead of logback.xml: parsing XML loads
+ * hundreds of classes that a short-lived probe pod pays for in start-up time and memory. Logs go to
+ * stderr, since stdout carries reports and the probe's facts. The level comes from {@code
+ * IMDS_PROBER_LOG_LEVEL} (default INFO).
+ */
+public final class LogConfigurator extends ContextAwareBase implements Configurator {
+  @Override
+  public ExecutionStatus configure(LoggerContext context) {
+    ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+    appender.setContext(context);
+    appender.setName("stderr");
+    appender.setTarget("System.err");
+    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+    encoder.setContext(context);
+    TextLayout layout = new TextLayout();
+    layout.setContext(context);
+    layout.start();
+    encoder.setLayout(layout);
+    encoder.start();
+    appender.setEncoder(encoder);
+    appender.start();
+    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.toLevel(System.getenv("IMDS_PROBER_LOG_LEVEL"), Level.INFO));
+    root.addAppender(appender);
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+
+  /** {@code 2026-11-26T10:00:00.123Z INFO ProbeAgent - message}, then the stack trace if any. */
+  static final class TextLayout extends LayoutBase<ILoggingEvent> {
+    private static final DateTimeFormatter TIME =
+        DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
+
+    @Override
+    public String doLayout(ILoggingEvent event) {
+      String logger = event.getLoggerName();
+      StringBuilder sb = new StringBuilder(128);
+      sb.append(TIME.format(Instant.ofEpochMilli(event.getTimeStamp())))
+          .append(' ')
+          .append(String.format("%-5s", event.getLevel()))
+          .append(' ')
+          .append(logger.substring(logger.lastIndexOf('.') + 1))
+          .append(" - ")
+          .append(event.getFormattedMessage())
+          .append(CoreConstants.LINE_SEPARATOR);
+      if (event.getThrowableProxy() != null) {
+        sb.append(ThrowableProxyUtil.asString(event.getThrowableProxy()))
+            .append(CoreConstants.LINE_SEPARATOR);
+      }
+      return sb.toString();
+    }
+  }
+}
