@@ -9,7 +9,8 @@ abstract class NotYetCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     System.err.println(
-        getClass().getSimpleName().replace("Command", "").toLowerCase() + ": not implemented yet");
+        getClass().getSimpleName().replace("Command", "").toLowerCase(java.util.Locale.ROOT)
+            + ": not implemented yet");
     return EXIT_NOT_IMPLEMENTED;
   }
 }
