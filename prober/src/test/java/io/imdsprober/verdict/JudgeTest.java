@@ -76,6 +76,14 @@ class JudgeTest {
   }
 
   static final Expectations DEFAULT = Expectations.DEFAULT;
+  static final Expectations EXPECT_EGRESS_BLOCKED =
+      new Expectations(
+          Expectations.Metadata.BLOCKED, Expectations.Dns.OK, Expectations.Egress.BLOCKED);
+
+  /** Facts with the metadata target dropped and the given positive controls. */
+  static Facts controls(List<DnsFact> d, List<EgressFact> e) {
+    return facts(List.of(blocked(TcpResult.TIMEOUT)), d, e);
+  }
 
   static Stream<Arguments> table() {
     return Stream.of(
@@ -165,79 +173,58 @@ class JudgeTest {
         // positive controls: degraded
         Arguments.of(
             "DNS servfail",
-            facts(
-                List.of(blocked(TcpResult.TIMEOUT)),
-                List.of(dns(DnsResult.SERVFAIL)),
-                List.of(EGRESS_OK)),
+            controls(List.of(dns(DnsResult.SERVFAIL)), List.of(EGRESS_OK)),
             DEFAULT,
             Verdict.DEGRADED,
             "dns kubernetes.default.svc.cluster.local servfail"),
         Arguments.of(
             "DNS timeout",
-            facts(
-                List.of(blocked(TcpResult.TIMEOUT)),
-                List.of(dns(DnsResult.TIMEOUT)),
-                List.of(EGRESS_OK)),
+            controls(List.of(dns(DnsResult.TIMEOUT)), List.of(EGRESS_OK)),
             DEFAULT,
             Verdict.DEGRADED,
             "timeout"),
         Arguments.of(
             "egress timeout",
-            facts(
-                List.of(blocked(TcpResult.TIMEOUT)),
-                List.of(DNS_OK),
-                List.of(egress(EgressResult.TIMEOUT))),
+            controls(List.of(DNS_OK), List.of(egress(EgressResult.TIMEOUT))),
             DEFAULT,
             Verdict.DEGRADED,
             "egress https://example.com/ timeout"),
         Arguments.of(
             "no DNS check at all",
-            facts(List.of(blocked(TcpResult.TIMEOUT)), List.of(), List.of(EGRESS_OK)),
+            controls(List.of(), List.of(EGRESS_OK)),
             DEFAULT,
             Verdict.DEGRADED,
             "no DNS check"),
         Arguments.of(
             "no egress check at all",
-            facts(List.of(blocked(TcpResult.TIMEOUT)), List.of(DNS_OK), List.of()),
+            controls(List.of(DNS_OK), List.of()),
             DEFAULT,
             Verdict.DEGRADED,
             "no egress check"),
         // expectations from annotations change the outcome
         Arguments.of(
             "DNS any",
-            facts(
-                List.of(blocked(TcpResult.TIMEOUT)),
-                List.of(dns(DnsResult.NXDOMAIN)),
-                List.of(EGRESS_OK)),
+            controls(List.of(dns(DnsResult.NXDOMAIN)), List.of(EGRESS_OK)),
             new Expectations(
                 Expectations.Metadata.BLOCKED, Expectations.Dns.ANY, Expectations.Egress.OK),
             Verdict.PROTECTED,
             "blocked"),
         Arguments.of(
             "egress expected blocked and blocked",
-            facts(
-                List.of(blocked(TcpResult.TIMEOUT)),
-                List.of(DNS_OK),
-                List.of(egress(EgressResult.REFUSED))),
-            new Expectations(
-                Expectations.Metadata.BLOCKED, Expectations.Dns.OK, Expectations.Egress.BLOCKED),
+            controls(List.of(DNS_OK), List.of(egress(EgressResult.REFUSED))),
+            EXPECT_EGRESS_BLOCKED,
             Verdict.PROTECTED,
             "blocked"),
         Arguments.of(
             "egress expected blocked but ok",
             facts(blocked(TcpResult.TIMEOUT)),
-            new Expectations(
-                Expectations.Metadata.BLOCKED, Expectations.Dns.OK, Expectations.Egress.BLOCKED),
+            EXPECT_EGRESS_BLOCKED,
             Verdict.DEGRADED,
             "expected blocked"),
         Arguments.of(
             "egress expected blocked, a TLS error is not a block",
-            facts(
-                List.of(blocked(TcpResult.TIMEOUT)),
-                List.of(DNS_OK),
-                List.of(egress(EgressResult.TLS))),
-            new Expectations(
-                Expectations.Metadata.BLOCKED, Expectations.Dns.OK, Expectations.Egress.BLOCKED),
+            controls(List.of(DNS_OK), List.of(egress(EgressResult.TLS))),
+            EXPECT_EGRESS_BLOCKED,
             Verdict.DEGRADED,
             "tls"),
         Arguments.of(
@@ -307,12 +294,7 @@ class JudgeTest {
     assertThat(Judgement.error("deadline").asExpected()).isFalse();
     assertThat(Judgement.skipped().asExpected()).isTrue();
     Judgement degraded =
-        JUDGE.judge(
-            facts(
-                List.of(blocked(TcpResult.TIMEOUT)),
-                List.of(dns(DnsResult.SERVFAIL)),
-                List.of(EGRESS_OK)),
-            DEFAULT);
+        JUDGE.judge(controls(List.of(dns(DnsResult.SERVFAIL)), List.of(EGRESS_OK)), DEFAULT);
     assertThat(degraded.metadataOk()).isTrue();
     assertThat(degraded.dnsOk()).isFalse();
     assertThat(degraded.egressOk()).isTrue();
