@@ -8,9 +8,9 @@ import io.imdsprober.probe.ProbeOutput;
 import io.imdsprober.probe.ProbePlan;
 import io.imdsprober.probe.ProbePlan.Endpoint;
 import io.imdsprober.util.Durations;
+import io.imdsprober.util.Urls;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -189,7 +189,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
     List<URI> urls = new ArrayList<>();
     for (String u : nonBlank(egressUrls)) {
-      urls.add(parse("--egress-url", u, ProbeCommand::url));
+      urls.add(parse("--egress-url", u, Urls::http));
     }
     Duration timeout = parse("--connect-timeout", connectTimeout, ProbeCommand::positive);
     Duration settleDelay = parse("--settle", settle, Durations::parse);
@@ -289,18 +289,5 @@ public final class ProbeCommand implements Callable<Integer> {
       // the message below says what is accepted
     }
     throw new IllegalArgumentException("'" + text + "' is not a whole number from 0 to 10");
-  }
-
-  private static URI url(String text) {
-    try {
-      URI uri = new URI(text);
-      if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())
-          || uri.getHost() == null) {
-        throw new IllegalArgumentException("'" + text + "' is not an http(s) URL with a host");
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
-    }
   }
 }

@@ -1,0 +1,320 @@
+package io.imdsprober.config;
+
+import static io.imdsprober.config.Values.bool;
+import static io.imdsprober.config.Values.duration;
+import static io.imdsprober.config.Values.integer;
+import static io.imdsprober.config.Values.list;
+import static io.imdsprober.config.Values.map;
+import static io.imdsprober.config.Values.string;
+import static io.imdsprober.config.Values.tolerations;
+import static io.imdsprober.config.Values.word;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.imdsprober.facts.MetadataTarget;
+import io.imdsprober.facts.Profile;
+import io.imdsprober.util.LabelSelectors;
+import io.imdsprober.util.Urls;
+import io.imdsprober.verdict.Expectations;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** The one table of configuration keys, with their defaults (README "Configuration"). */
+public final class Keys {
+  private Keys() {}
+
+  public static final Key<String> NAMESPACE_SELECTOR =
+      new Key<>(
+          "namespaces.selector",
+          "",
+          "Label selector of the target namespaces (empty: all)",
+          string().andThen(LabelSelectors::check));
+  public static final Key<List<String>> NAMESPACE_INCLUDE =
+      new Key<>(
+          "namespaces.include",
+          List.of(),
+          "Name globs (* and ?) a target must match; empty: every name",
+          list().andThen(Keys::globs));
+  public static final Key<List<String>> NAMESPACE_EXCLUDE =
+      new Key<>(
+          "namespaces.exclude",
+          List.of("kube-system", "kube-public", "kube-node-lease"),
+          "Name globs never probed; setting it replaces the default list",
+          list().andThen(Keys::globs));
+
+  public static final Key<String> PROBE_IMAGE =
+      new Key<>(
+          "probe.image",
+          "",
+          "Probe pod image (empty: this release's image, ghcr.io/imds-prober/imds-prober:VERSION)",
+          string());
+  public static final Key<String> PROBE_IMAGE_PULL_POLICY =
+      new Key<>(
+          "probe.imagePullPolicy",
+          "IfNotPresent",
+          "Always, IfNotPresent or Never",
+          string().andThen(Keys::pullPolicy));
+  public static final Key<List<String>> PROBE_IMAGE_PULL_SECRETS =
+      new Key<>("probe.imagePullSecrets", List.of(), "Secret names for the probe image", list());
+  public static final Key<List<String>> PROBE_COMMAND =
+      new Key<>(
+          "probe.command",
+          List.of(
+              "java",
+              "@/opt/imds-prober/probe.options",
+              "-jar",
+              "/opt/imds-prober/imds-prober.jar"),
+          "The probe container's command; the prober adds the argument 'probe'",
+          list().andThen(Keys::nonEmpty));
+  public static final Key<Integer> PROBE_RUN_AS_USER =
+      new Key<>(
+          "probe.runAsUser",
+          65532,
+          "Numeric non-root UID of the probe container",
+          integer(1, 2147483647));
+  public static final Key<String> PROBE_CPU_REQUEST =
+      new Key<>("probe.cpuRequest", "50m", "CPU request", string().andThen(Keys::quantity));
+  public static final Key<String> PROBE_CPU_LIMIT =
+      new Key<>("probe.cpuLimit", "500m", "CPU limit", string().andThen(Keys::quantity));
+  public static final Key<String> PROBE_MEMORY_REQUEST =
+      new Key<>("probe.memoryRequest", "96Mi", "Memory request", string().andThen(Keys::quantity));
+  public static final Key<String> PROBE_MEMORY_LIMIT =
+      new Key<>("probe.memoryLimit", "128Mi", "Memory limit", string().andThen(Keys::quantity));
+  public static final Key<List<Toleration>> PROBE_TOLERATIONS =
+      new Key<>("probe.tolerations", List.of(), "Tolerations of the probe pod", tolerations());
+  public static final Key<Map<String, String>> PROBE_NODE_SELECTOR =
+      new Key<>(
+          "probe.nodeSelector",
+          Map.of("kubernetes.io/os", "linux"),
+          "Node selector of the probe pod",
+          map());
+  public static final Key<String> PROBE_PRIORITY_CLASS =
+      new Key<>("probe.priorityClassName", "", "Priority class of the probe pod", string());
+  public static final Key<Map<String, String>> PROBE_LABELS =
+      new Key<>(
+          "probe.labels",
+          Map.of(),
+          "Extra labels of the probe pod (namespaces add theirs with imds-prober.io/probe-labels)",
+          map().andThen(Keys::labels));
+  public static final Key<Map<String, String>> PROBE_ANNOTATIONS =
+      new Key<>(
+          "probe.annotations",
+          Map.of("sidecar.istio.io/inject", "false", "linkerd.io/inject", "disabled"),
+          "Annotations of the probe pod (the defaults keep mesh sidecars out)",
+          map());
+  public static final Key<Duration> PROBE_DEADLINE =
+      new Key<>(
+          "probe.deadline",
+          "60s",
+          "A probe's whole life: the Job's activeDeadlineSeconds; the prober waits 10s more",
+          duration(Duration.ofSeconds(5)));
+  public static final Key<Integer> PROBE_MAX_IN_FLIGHT =
+      new Key<>("probe.maxInFlight", 20, "Probes running at once", integer(1, 1000));
+  public static final Key<Duration> PROBE_CONNECT_TIMEOUT =
+      new Key<>(
+          "probe.connectTimeout",
+          "3s",
+          "The agent's bound on each connect, DNS lookup and egress call",
+          duration(Duration.ofMillis(100)));
+  public static final Key<Duration> PROBE_SETTLE =
+      new Key<>(
+          "probe.settle",
+          "2s",
+          "Wait before the agent re-tries an open metadata target",
+          duration(Duration.ZERO));
+  public static final Key<Integer> PROBE_RETRIES =
+      new Key<>("probe.retries", 2, "Re-tries of an open metadata target", integer(0, 10));
+  public static final Key<Duration> PROBE_TTL_AFTER_FINISHED =
+      new Key<>(
+          "probe.ttlAfterFinished",
+          "10m",
+          "Job ttlSecondsAfterFinished, a safety net (the prober deletes Jobs once read)",
+          duration(Duration.ZERO));
+  public static final Key<Duration> ORPHAN_MAX_AGE =
+      new Key<>(
+          "orphans.maxAge",
+          "10m",
+          "Probe Jobs of other sweeps older than this are deleted",
+          duration(Duration.ofMinutes(1)));
+
+  public static final Key<Optional<Profile>> METADATA_PROFILE =
+      new Key<>(
+          "metadata.profile",
+          "auto",
+          "auto (from node spec.providerID) or aws|gcp|azure|oci|alibaba|generic",
+          string().andThen(Keys::profile));
+  public static final Key<List<String>> METADATA_TARGETS =
+      new Key<>(
+          "metadata.targets",
+          List.of(),
+          "[tcp=]HOST:PORT targets instead of the profile's",
+          list().andThen(Keys::targets));
+  public static final Key<List<String>> METADATA_ALLOWED =
+      new Key<>(
+          "metadata.allowed",
+          List.of("169.254.170.23:80"),
+          "HOST:PORT targets probed (TCP only) and reported, never an exposure",
+          list().andThen(Keys::targets));
+  public static final Key<Boolean> METADATA_GKE_SERVER_ALLOWED =
+      new Key<>(
+          "metadata.gkeMetadataServerAllowed",
+          true,
+          "On GKE nodes with the metadata server, 169.254.169.254:80 is intended, not an exposure",
+          bool());
+
+  public static final Key<List<String>> DNS_NAMES =
+      new Key<>(
+          "dns.names",
+          List.of("kubernetes.default.svc.cluster.local"),
+          "Names the probe resolves with the pod's nameserver",
+          list());
+  public static final Key<List<String>> EGRESS_URLS =
+      new Key<>(
+          "egress.urls",
+          List.of("https://example.com/"),
+          "External URLs the probe requests (any HTTP status counts as reachable)",
+          list().andThen(Keys::urls));
+
+  public static final Key<Expectations.Metadata> EXPECT_METADATA =
+      new Key<>(
+          "expect.metadata",
+          "blocked",
+          "blocked|reachable (annotation imds-prober.io/expect-metadata)",
+          word(Expectations.Metadata.class));
+  public static final Key<Expectations.Dns> EXPECT_DNS =
+      new Key<>(
+          "expect.dns",
+          "ok",
+          "ok|any (annotation imds-prober.io/expect-dns)",
+          word(Expectations.Dns.class));
+  public static final Key<Expectations.Egress> EXPECT_EGRESS =
+      new Key<>(
+          "expect.egress",
+          "ok",
+          "ok|blocked|any (annotation imds-prober.io/expect-egress)",
+          word(Expectations.Egress.class));
+
+  public static final Key<Integer> API_RETRIES =
+      new Key<>(
+          "api.retries",
+          5,
+          "Retries of an API request that got 429, 5xx or an I/O error",
+          integer(0, 20));
+  public static final Key<Duration> API_RETRY_INTERVAL =
+      new Key<>(
+          "api.retryInterval",
+          "250ms",
+          "First backoff; it doubles on each retry",
+          duration(Duration.ofMillis(10)));
+  public static final Key<Duration> API_REQUEST_TIMEOUT =
+      new Key<>(
+          "api.requestTimeout", "10s", "Bound of one API request", duration(Duration.ofSeconds(1)));
+
+  /** Every key, in the order of the reference table. */
+  public static final List<Key<?>> ALL =
+      List.of(
+          NAMESPACE_SELECTOR,
+          NAMESPACE_INCLUDE,
+          NAMESPACE_EXCLUDE,
+          PROBE_IMAGE,
+          PROBE_IMAGE_PULL_POLICY,
+          PROBE_IMAGE_PULL_SECRETS,
+          PROBE_COMMAND,
+          PROBE_RUN_AS_USER,
+          PROBE_CPU_REQUEST,
+          PROBE_CPU_LIMIT,
+          PROBE_MEMORY_REQUEST,
+          PROBE_MEMORY_LIMIT,
+          PROBE_TOLERATIONS,
+          PROBE_NODE_SELECTOR,
+          PROBE_PRIORITY_CLASS,
+          PROBE_LABELS,
+          PROBE_ANNOTATIONS,
+          PROBE_DEADLINE,
+          PROBE_MAX_IN_FLIGHT,
+          PROBE_CONNECT_TIMEOUT,
+          PROBE_SETTLE,
+          PROBE_RETRIES,
+          PROBE_TTL_AFTER_FINISHED,
+          ORPHAN_MAX_AGE,
+          METADATA_PROFILE,
+          METADATA_TARGETS,
+          METADATA_ALLOWED,
+          METADATA_GKE_SERVER_ALLOWED,
+          DNS_NAMES,
+          EGRESS_URLS,
+          EXPECT_METADATA,
+          EXPECT_DNS,
+          EXPECT_EGRESS,
+          API_RETRIES,
+          API_RETRY_INTERVAL,
+          API_REQUEST_TIMEOUT);
+
+  private static final Pattern GLOB = Pattern.compile("[a-z0-9*?-]+");
+  private static final Pattern LABEL_VALUE =
+      Pattern.compile("(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
+
+  private static List<String> globs(List<String> globs) {
+    for (String g : globs) {
+      if (!GLOB.matcher(g).matches()) {
+        throw new IllegalArgumentException(
+            "'" + g + "' is not a namespace name glob (lower-case letters, digits, -, * and ?)");
+      }
+    }
+    return globs;
+  }
+
+  private static String pullPolicy(String text) {
+    if (List.of("Always", "IfNotPresent", "Never").contains(text)) {
+      return text;
+    }
+    throw new IllegalArgumentException("must be Always, IfNotPresent or Never");
+  }
+
+  private static <T> List<T> nonEmpty(List<T> list) {
+    if (list.isEmpty()) {
+      throw new IllegalArgumentException("must not be empty");
+    }
+    return list;
+  }
+
+  private static String quantity(String text) {
+    try {
+      Quantity.getAmountInBytes(new Quantity(text));
+      return text;
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a Kubernetes quantity (like 50m, 1, 96Mi)", e);
+    }
+  }
+
+  /** Labels with well-formed keys and values (shared by config and the namespace annotation). */
+  public static Map<String, String> labels(Map<String, String> labels) {
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      LabelSelectors.check(e.getKey());
+      if (e.getKey().startsWith("!") || !LABEL_VALUE.matcher(e.getValue()).matches()) {
+        throw new IllegalArgumentException(
+            "'" + e.getKey() + "=" + e.getValue() + "' is not a valid label");
+      }
+    }
+    return labels;
+  }
+
+  private static Optional<Profile> profile(String text) {
+    return "auto".equals(text) ? Optional.empty() : Optional.of(Profile.parse(text));
+  }
+
+  private static List<String> targets(List<String> targets) {
+    for (String t : targets) {
+      MetadataTarget.parse(t, Profile.GENERIC);
+    }
+    return targets;
+  }
+
+  private static List<String> urls(List<String> urls) {
+    urls.forEach(Urls::http);
+    return urls;
+  }
+}

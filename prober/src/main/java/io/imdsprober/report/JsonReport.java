@@ -1,0 +1,45 @@
+package io.imdsprober.report;
+
+import io.imdsprober.facts.FactsJson;
+import io.imdsprober.sweep.NamespaceResult;
+import io.imdsprober.sweep.SweepResult;
+import java.io.StringWriter;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * {@code --output json}: one object as DESIGN.md "Reports" gives it. {@code reason} is the error
+ * class or the deciding fact; {@code facts} is the agent's JSON, or null.
+ */
+public final class JsonReport {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private JsonReport() {}
+
+  public static String render(SweepResult result) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringProperty("sweep", result.id());
+      g.writeStringProperty("started", result.started().toString());
+      g.writeNumberProperty("durationMs", result.durationMs());
+      g.writeArrayPropertyStart("namespaces");
+      for (NamespaceResult r : result.namespaces()) {
+        g.writeStartObject();
+        g.writeStringProperty("namespace", r.namespace());
+        g.writeStringProperty("verdict", r.judgement().verdict().word());
+        g.writeStringProperty("reason", r.judgement().reason());
+        g.writeName("facts");
+        if (r.facts() == null) {
+          g.writeNull();
+        } else {
+          g.writeRawValue(FactsJson.write(r.facts()));
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    return out.toString();
+  }
+}

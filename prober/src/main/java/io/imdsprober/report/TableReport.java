@@ -1,0 +1,104 @@
+package io.imdsprober.report;
+
+import io.imdsprober.facts.Facts;
+import io.imdsprober.facts.Facts.DnsFact;
+import io.imdsprober.facts.Facts.EgressFact;
+import io.imdsprober.facts.Facts.MetadataFact;
+import io.imdsprober.sweep.NamespaceResult;
+import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.verdict.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The default report: one row per namespace, then a count per verdict. */
+public final class TableReport {
+  private static final String[] HEADER = {
+    "NAMESPACE", "VERDICT", "METADATA", "DNS", "EGRESS", "REASON"
+  };
+  private static final int REASON_WIDTH = 100;
+
+  private TableReport() {}
+
+  public static String render(SweepResult result) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(HEADER);
+    for (NamespaceResult r : result.namespaces()) {
+      Facts f = r.facts();
+      String reason = r.judgement().reason();
+      if (!r.detail().isEmpty()) {
+        reason = reason + ": " + r.detail();
+      }
+      if (r.judgement().verdict() != Verdict.SKIPPED
+          && r.judgement().verdict() != Verdict.ERROR
+          && r.judgement().asExpected()
+          && r.judgement().metadataOk() == Boolean.TRUE
+          && r.judgement().verdict() != Verdict.PROTECTED) {
+        reason = reason + " (as expected by annotation)";
+      }
+      rows.add(
+          new String[] {
+            r.namespace(),
+            r.judgement().verdict().word(),
+            f == null ? "-" : metadata(f.metadata()),
+            f == null ? "-" : dns(f.dns()),
+            f == null ? "-" : egress(f.egress()),
+            clip(reason.replaceAll("\\s+", " "))
+          });
+    }
+    int[] widths = new int[HEADER.length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        sb.append(i == row.length - 1 ? row[i] : pad(row[i], widths[i] + 2));
+      }
+      sb.append('\n');
+    }
+    sb.append('\n').append("sweep ").append(result.id()).append(" in ");
+    sb.append(result.durationMs()).append(" ms:");
+    result.counts().forEach((v, n) -> sb.append(' ').append(v.word()).append('=').append(n));
+    sb.append('\n');
+    return sb.toString();
+  }
+
+  private static String metadata(List<MetadataFact> facts) {
+    List<String> parts = new ArrayList<>();
+    for (MetadataFact m : facts) {
+      StringBuilder p = new StringBuilder(m.target()).append(' ').append(m.tcp().word());
+      if (m.http() != null) {
+        p.append(" http ").append(m.http());
+      }
+      if (m.token() != null && m.token().word().equals("obtained")) {
+        p.append(" token");
+      }
+      parts.add(p.toString());
+    }
+    return parts.isEmpty() ? "-" : String.join(", ", parts);
+  }
+
+  private static String dns(List<DnsFact> facts) {
+    return facts.isEmpty()
+        ? "-"
+        : String.join(",", facts.stream().map(d -> d.result().word()).toList());
+  }
+
+  private static String egress(List<EgressFact> facts) {
+    List<String> parts = new ArrayList<>();
+    for (EgressFact e : facts) {
+      parts.add(e.result().word() + (e.http() == null ? "" : " " + e.http()));
+    }
+    return parts.isEmpty() ? "-" : String.join(",", parts);
+  }
+
+  private static String clip(String text) {
+    return text.length() <= REASON_WIDTH ? text : text.substring(0, REASON_WIDTH - 1) + "…";
+  }
+
+  private static String pad(String text, int width) {
+    return text + " ".repeat(Math.max(0, width - text.length()));
+  }
+}

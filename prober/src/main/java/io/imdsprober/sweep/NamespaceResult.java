@@ -1,0 +1,26 @@
+package io.imdsprober.sweep;
+
+import io.imdsprober.facts.Facts;
+import io.imdsprober.verdict.Judgement;
+import java.util.Objects;
+
+/**
+ * One namespace's outcome in a sweep.
+ *
+ * @param namespace its name
+ * @param judgement the verdict and its deciding fact or failure reason
+ * @param facts the agent's facts, or null when there are none
+ * @param detail for errors, what the API server or pod said; empty otherwise
+ */
+public record NamespaceResult(String namespace, Judgement judgement, Facts facts, String detail) {
+  public NamespaceResult {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(judgement, "judgement");
+    detail = detail == null ? "" : detail;
+  }
+
+  static NamespaceResult failed(String namespace, Failure failure) {
+    return new NamespaceResult(
+        namespace, io.imdsprober.verdict.Judgement.error(failure.reason()), null, failure.detail());
+  }
+}

@@ -1,0 +1,106 @@
+package io.imdsprober.sweep;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.Keys;
+import io.imdsprober.verdict.Expectations;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Picks the target namespaces from the ones the label selector listed: include and exclude globs,
+ * then each namespace's annotations. Pure.
+ */
+public final class Targets {
+  public static final String SKIP = "imds-prober.io/skip";
+  public static final String PROBE_LABELS = "imds-prober.io/probe-labels";
+
+  private Targets() {}
+
+  /** The targets among {@code namespaces}, by name. Terminating namespaces are left out. */
+  public static List<Target> select(List<Namespace> namespaces, Config config) {
+    List<Pattern> include = patterns(config.get(Keys.NAMESPACE_INCLUDE));
+    List<Pattern> exclude = patterns(config.get(Keys.NAMESPACE_EXCLUDE));
+    Expectations defaults =
+        new Expectations(
+            config.get(Keys.EXPECT_METADATA),
+            config.get(Keys.EXPECT_DNS),
+            config.get(Keys.EXPECT_EGRESS));
+    List<Target> out = new ArrayList<>();
+    for (Namespace ns : namespaces) {
+      String name = ns.getMetadata().getName();
+      boolean terminating =
+          ns.getMetadata().getDeletionTimestamp() != null
+              || ns.getStatus() != null && "Terminating".equals(ns.getStatus().getPhase());
+      if (terminating
+          || !include.isEmpty() && !matchesAny(include, name)
+          || matchesAny(exclude, name)) {
+        continue;
+      }
+      out.add(target(name, ns.getMetadata().getAnnotations(), defaults));
+    }
+    out.sort(Comparator.comparing(Target::namespace));
+    return out;
+  }
+
+  static Target target(String name, Map<String, String> annotations, Expectations defaults) {
+    Map<String, String> a = annotations == null ? Map.of() : annotations;
+    boolean skip = "true".equalsIgnoreCase(a.getOrDefault(SKIP, "").trim());
+    try {
+      Expectations expect = defaults.withAnnotations(a);
+      Map<String, String> labels = probeLabels(a.get(PROBE_LABELS));
+      return new Target(name, expect, labels, skip, null);
+    } catch (IllegalArgumentException e) {
+      return new Target(name, defaults, Map.of(), skip, e.getMessage());
+    }
+  }
+
+  /** Parses {@code k=v,k2=v2}; the error names the annotation. */
+  static Map<String, String> probeLabels(String text) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    if (text == null || text.isBlank()) {
+      return labels;
+    }
+    for (String part : text.split(",")) {
+      int eq = part.indexOf('=');
+      if (part.isBlank()) {
+        continue;
+      }
+      if (eq <= 0) {
+        throw new IllegalArgumentException(
+            "annotation " + PROBE_LABELS + ": '" + part.trim() + "' is not key=value");
+      }
+      labels.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+    }
+    try {
+      return Keys.labels(labels);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("annotation " + PROBE_LABELS + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A glob with {@code *} and {@code ?} as a whole-name pattern. */
+  static Pattern glob(String glob) {
+    StringBuilder re = new StringBuilder();
+    for (char c : glob.toCharArray()) {
+      switch (c) {
+        case '*' -> re.append(".*");
+        case '?' -> re.append('.');
+        default -> re.append(Pattern.quote(String.valueOf(c)));
+      }
+    }
+    return Pattern.compile(re.toString());
+  }
+
+  private static List<Pattern> patterns(List<String> globs) {
+    return globs.stream().map(Targets::glob).toList();
+  }
+
+  private static boolean matchesAny(List<Pattern> patterns, String name) {
+    return patterns.stream().anyMatch(p -> p.matcher(name).matches());
+  }
+}

@@ -1,0 +1,196 @@
+package io.imdsprober.sweep;
+
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A job controller and kubelet in one, for the mock API server (after Strimzi's MockPodController):
+ * each new probe Job becomes a pod whose status is scripted per namespace (facts in the termination
+ * message, or a failure), or a FailedCreate event when the script says the pod was refused.
+ * Deleting a Job deletes its pods, as the garbage collector would.
+ */
+public final class FakeKubelet implements AutoCloseable {
+  /** What happens to a namespace's probe Job. */
+  public interface Script {
+    void run(FakeKubelet kubelet, Job job);
+  }
+
+  private final KubernetesClient client;
+  private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+  private final ExecutorService executor = Executors.newFixedThreadPool(4);
+  private final SharedIndexInformer<Job> informer;
+  private volatile Script fallback;
+
+  /** Every Job seen, by namespace, in order. */
+  public final List<String> jobsSeen = new CopyOnWriteArrayList<>();
+
+  public FakeKubelet(KubernetesClient client, Script fallback) {
+    this.client = client;
+    this.fallback = fallback;
+    this.informer =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inAnyNamespace()
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Job job) {
+                    jobsSeen.add(job.getMetadata().getNamespace());
+                    Script s =
+                        scripts.getOrDefault(
+                            job.getMetadata().getNamespace(), FakeKubelet.this.fallback);
+                    executor.execute(() -> s.run(FakeKubelet.this, job));
+                  }
+
+                  @Override
+                  public void onUpdate(Job oldJob, Job newJob) {}
+
+                  @Override
+                  public void onDelete(Job job, boolean unknown) {
+                    // no garbage collector here: the Job's pods stay, as the mock has no GC;
+                    // tests check that the prober asked for background propagation instead
+                  }
+                });
+  }
+
+  public FakeKubelet script(String namespace, Script script) {
+    scripts.put(namespace, script);
+    return this;
+  }
+
+  // ---- scripts
+
+  /** The probe ran and left {@code message} as its termination message (exit code 0). */
+  public static Script facts(String message) {
+    return (k, job) -> k.terminated(job, message, 0);
+  }
+
+  /** The container ended with this message and exit code. */
+  public static Script terminated(String message, int exitCode) {
+    return (k, job) -> k.terminated(job, message, exitCode);
+  }
+
+  /** The job controller could not create the pod: a FailedCreate event with this message. */
+  public static Script failedCreate(String message) {
+    return (k, job) -> k.event(job, message);
+  }
+
+  /** A pod with this status, which never changes. */
+  public static Script stuck(PodStatus status) {
+    return (k, job) -> k.pod(job, status);
+  }
+
+  /** Nothing happens at all. */
+  public static Script nothing() {
+    return (k, job) -> {};
+  }
+
+  // ---- actions
+
+  void terminated(Job job, String message, int exitCode) {
+    Instant now = Instant.now();
+    pod(
+        job,
+        new PodStatusBuilder()
+            .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
+            .addToContainerStatuses(
+                new ContainerStatusBuilder()
+                    .withName(ProbeJobs.CONTAINER)
+                    .withNewState()
+                    .withNewTerminated()
+                    .withExitCode(exitCode)
+                    .withMessage(message)
+                    .withStartedAt(now.toString())
+                    .withFinishedAt(now.toString())
+                    .withReason(exitCode == 0 ? "Completed" : "Error")
+                    .endTerminated()
+                    .endState()
+                    .build())
+            .build());
+  }
+
+  Pod pod(Job job, PodStatus status) {
+    String ns = job.getMetadata().getNamespace();
+    String name = job.getMetadata().getName() + "-" + suffix();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadataLike(job.getSpec().getTemplate().getMetadata())
+            .withName(name)
+            .withNamespace(ns)
+            .addToLabels("job-name", job.getMetadata().getName())
+            .addNewOwnerReference()
+            .withApiVersion("batch/v1")
+            .withKind("Job")
+            .withName(job.getMetadata().getName())
+            .withUid(job.getMetadata().getUid())
+            .withController(true)
+            .endOwnerReference()
+            .endMetadata()
+            .withSpec(job.getSpec().getTemplate().getSpec())
+            .editSpec()
+            .withNodeName("node-1")
+            .endSpec()
+            .build();
+    Pod created = client.pods().inNamespace(ns).resource(pod).create();
+    created.setStatus(status);
+    return client.pods().inNamespace(ns).resource(created).updateStatus();
+  }
+
+  void event(Job job, String message) {
+    String ns = job.getMetadata().getNamespace();
+    client
+        .v1()
+        .events()
+        .inNamespace(ns)
+        .resource(
+            new EventBuilder()
+                .withNewMetadata()
+                .withName(job.getMetadata().getName() + "." + suffix())
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Job")
+                .withApiVersion("batch/v1")
+                .withName(job.getMetadata().getName())
+                .withNamespace(ns)
+                .withUid(job.getMetadata().getUid())
+                .endInvolvedObject()
+                .withReason("FailedCreate")
+                .withType("Warning")
+                .withMessage(message)
+                .build())
+        .create();
+  }
+
+  private static String suffix() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      sb.append((char) ('a' + ThreadLocalRandom.current().nextInt(26)));
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() {
+    informer.stop();
+    executor.shutdownNow();
+  }
+}

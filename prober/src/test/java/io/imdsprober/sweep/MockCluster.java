@@ -1,0 +1,147 @@
+package io.imdsprober.sweep;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fabric8 mock API server in CRUD mode (expectations answered first), on loopback only, with a
+ * kubeconfig that names it and a record of every request the prober made (told apart from the fake
+ * kubelet's by the prober's User-Agent).
+ */
+public final class MockCluster implements AutoCloseable {
+  public static final String PROBER_AGENT = "imds-prober/test";
+
+  public final KubernetesMockServer server;
+
+  /** The client of the test itself and of the fake kubelet. */
+  public final KubernetesClient admin;
+
+  private final List<RecordedRequest> proberRequests = new ArrayList<>();
+
+  /** Held so that the level sticks: the mock server logs every request at INFO. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  public MockCluster() {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
+            false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    admin = server.createClient();
+  }
+
+  /** The API server's URL. */
+  public String url() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
+  /** A kubeconfig whose current context (and a second one, {@code other}) names this server. */
+  public Path kubeconfig(Path dir) throws IOException {
+    Path file = dir.resolve("kubeconfig");
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: mock
+          cluster:
+            server: %s
+        - name: nowhere
+          cluster:
+            server: http://127.0.0.1:1
+        contexts:
+        - name: mock
+          context: {cluster: mock, user: tester}
+        - name: nowhere
+          context: {cluster: nowhere, user: tester}
+        current-context: mock
+        users:
+        - name: tester
+          user: {token: not-a-secret}
+        """
+            .formatted(url()));
+    return file;
+  }
+
+  public void namespace(String name, Map<String, String> labels, Map<String, String> annotations) {
+    admin
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .withAnnotations(annotations)
+                .endMetadata()
+                .build())
+        .create();
+  }
+
+  public void namespace(String name) {
+    namespace(name, Map.of(), Map.of());
+  }
+
+  public void node(String name, String providerId, Map<String, String> labels) {
+    admin
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .withProviderID(providerId)
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  /** Every request the prober made since the last call, in arrival order. */
+  public synchronized List<RecordedRequest> proberRequests() throws InterruptedException {
+    RecordedRequest r;
+    while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+      String agent = r.getHeader("User-Agent");
+      if (agent != null && agent.startsWith(PROBER_AGENT)) {
+        proberRequests.add(r);
+      }
+    }
+    List<RecordedRequest> out = List.copyOf(proberRequests);
+    proberRequests.clear();
+    return out;
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+    server.destroy();
+  }
+}

@@ -1,0 +1,59 @@
+package io.imdsprober.sweep;
+
+/** Facts JSON as an agent writes it, for scripted probe pods. */
+final class ProbeFacts {
+  private ProbeFacts() {}
+
+  static final String IMDS = "169.254.169.254:80";
+  static final String POD_IDENTITY = "169.254.170.23:80";
+
+  /** One metadata entry. */
+  static String metadata(String target, String mode, String tcp, Integer http, String token) {
+    return """
+        {"target":"%s","profile":"aws","mode":"%s","tcp":"%s","connectMs":3,"http":%s,\
+        "fingerprint":%s,"token":"%s","attempts":1,"openedThenBlockedMs":null}"""
+        .formatted(
+            target,
+            mode,
+            tcp,
+            http == null ? "null" : http,
+            http == null ? "null" : "\"aws\"",
+            token);
+  }
+
+  /** A whole facts document on node-1. */
+  static String facts(String dnsResult, String egressResult, String... metadata) {
+    return ("{\"v\":1,\"pod\":\"imds-probe-x\",\"node\":\"node-1\","
+            + "\"started\":\"2026-11-26T10:00:00Z\",\"elapsedMs\":3012,"
+            + "\"metadata\":[%s],"
+            + "\"dns\":[{\"name\":\"kubernetes.default.svc.cluster.local\",\"server\":\"10.96.0.10:53\","
+            + "\"proto\":\"udp\",\"result\":\"%s\",\"ms\":2,\"answers\":1}],"
+            + "\"egress\":[{\"url\":\"https://example.com/\",\"result\":\"%s\",\"http\":%s,\"ms\":80}],"
+            + "\"errors\":[]}")
+        .formatted(
+            String.join(",", metadata),
+            dnsResult,
+            egressResult,
+            egressResult.equals("ok") ? "200" : "null");
+  }
+
+  static String blocked(String tcp) {
+    return facts("ok", "ok", metadata(IMDS, "http", tcp, null, "not-tried"));
+  }
+
+  static final String PROTECTED = blocked("timeout");
+  static final String EXPOSED =
+      facts("ok", "ok", metadata(IMDS, "http", "connected", 200, "not-tried"));
+  static final String REACHABLE =
+      facts("ok", "ok", metadata(IMDS, "http", "connected", 401, "timeout"));
+  static final String DNS_DEAD =
+      facts("timeout", "ok", metadata(IMDS, "http", "timeout", null, "not-tried"));
+
+  /** The IMDS blocked, EKS Pod Identity open (allowed). */
+  static final String POD_IDENTITY_OPEN =
+      facts(
+          "ok",
+          "ok",
+          metadata(IMDS, "http", "timeout", null, "not-tried"),
+          metadata(POD_IDENTITY, "tcp", "connected", null, "not-tried"));
+}

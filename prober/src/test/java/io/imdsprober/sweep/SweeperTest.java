@@ -1,0 +1,108 @@
+package io.imdsprober.sweep;
+
+import static io.imdsprober.sweep.FakeKubelet.facts;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.imdsprober.verdict.Expectations;
+import io.imdsprober.verdict.Verdict;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sweeps against the mock API server with a fake kubelet: verdicts, skip, cleanup. */
+class SweeperTest {
+  @TempDir Path dir;
+  SweepFixture fx;
+
+  @BeforeEach
+  void setUp() {
+    fx = new SweepFixture(dir);
+  }
+
+  @AfterEach
+  void tearDown() {
+    fx.close();
+  }
+
+  static Map<String, String> verdicts(SweepResult r) {
+    return r.namespaces().stream()
+        .collect(Collectors.toMap(NamespaceResult::namespace, n -> n.judgement().verdict().word()));
+  }
+
+  @Test
+  @DisplayName(
+      "every verdict comes from the namespace's facts and annotations; no Job or pod is left")
+  void everyVerdict() throws Exception {
+    fx.cluster.namespace("protected");
+    fx.cluster.namespace("exposed");
+    fx.cluster.namespace("reachable");
+    fx.cluster.namespace("degraded");
+    fx.cluster.namespace("pod-identity");
+    fx.cluster.namespace("skipped", Map.of(), Map.of(Targets.SKIP, "true"));
+    fx.cluster.namespace(
+        "expects-exposure", Map.of(), Map.of(Expectations.EXPECT_METADATA, "reachable"));
+    fx.cluster.namespace("bad-annotation", Map.of(), Map.of(Expectations.EXPECT_DNS, "maybe"));
+    fx.kubelet
+        .script("exposed", facts(ProbeFacts.EXPOSED))
+        .script("reachable", facts(ProbeFacts.REACHABLE))
+        .script("degraded", facts(ProbeFacts.DNS_DEAD))
+        .script("pod-identity", facts(ProbeFacts.POD_IDENTITY_OPEN))
+        .script("expects-exposure", facts(ProbeFacts.EXPOSED));
+
+    SweepResult r = fx.sweep(Map.of());
+
+    assertThat(verdicts(r))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "protected", "protected",
+                "exposed", "exposed",
+                "reachable", "reachable",
+                "degraded", "degraded",
+                "pod-identity", "protected",
+                "skipped", "skipped",
+                "expects-exposure", "exposed",
+                "bad-annotation", "error"));
+    NamespaceResult bad = find(r, "bad-annotation");
+    assertThat(bad.judgement().reason()).isEqualTo(Failure.INVALID);
+    assertThat(bad.detail()).contains(Expectations.EXPECT_DNS).contains("maybe");
+    assertThat(find(r, "expects-exposure").judgement().asExpected()).isTrue();
+    assertThat(find(r, "exposed").judgement().asExpected()).isFalse();
+    assertThat(find(r, "exposed").facts()).isNotNull();
+    assertThat(find(r, "skipped").facts()).isNull();
+    assertThat(r.exitCode()).isEqualTo(SweepResult.EXIT_EXPOSED);
+    assertThat(fx.kubelet.jobsSeen).doesNotContain("skipped", "bad-annotation");
+    assertNothingLeft();
+  }
+
+  static NamespaceResult find(SweepResult r, String ns) {
+    return r.namespaces().stream().filter(n -> n.namespace().equals(ns)).findFirst().orElseThrow();
+  }
+
+  /** No probe Job is left, and each was deleted with background propagation (pods go with it). */
+  void assertNothingLeft() throws InterruptedException {
+    assertThat(fx.cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
+    var deletes =
+        fx.cluster.proberRequests().stream()
+            .filter(q -> q.getMethod().equals("DELETE") && q.getPath().contains("/jobs/"))
+            .toList();
+    assertThat(deletes).isNotEmpty();
+    assertThat(deletes)
+        .allSatisfy(
+            q -> assertThat(q.getUtf8Body()).contains("\"propagationPolicy\":\"Background\""));
+  }
+
+  @Test
+  @DisplayName("a verdict of protected needs facts: only protected facts make it")
+  void protectedNeedsFacts() throws Exception {
+    fx.cluster.namespace("a");
+    SweepResult r = fx.sweep(Map.of());
+    assertThat(find(r, "a").judgement().verdict()).isEqualTo(Verdict.PROTECTED);
+    assertThat(find(r, "a").facts().metadata()).isNotEmpty();
+    assertThat(r.exitCode()).isZero();
+  }
+}
