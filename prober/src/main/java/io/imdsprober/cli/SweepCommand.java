@@ -12,7 +12,7 @@ import io.imdsprober.sweep.SweepException;
 import io.imdsprober.sweep.SweepResult;
 import io.imdsprober.sweep.Sweeper;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -111,7 +111,8 @@ public final class SweepCommand implements Callable<Integer> {
           spec.commandLine(),
           "Invalid value for option '--output': '" + output + "' is not table|json");
     }
-    PrintStream err = System.err;
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
     Config config;
     try {
       config = Config.load(Keys.ALL, configFile, System.getenv(), overrides());
@@ -158,9 +159,9 @@ public final class SweepCommand implements Callable<Integer> {
       err.println("sweep failed: " + e.getMessage());
       return SweepResult.EXIT_CONFIG;
     }
-    System.out.print(
+    out.print(
         output.equals("json") ? JsonReport.render(result) + "\n" : TableReport.render(result));
-    System.out.flush();
+    out.flush();
     if (junit != null) {
       try {
         JunitReport.write(result, junit);

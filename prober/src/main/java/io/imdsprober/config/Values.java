@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Parsers for configuration values. A structured value (list, map) may come as YAML from the file,
@@ -17,7 +18,8 @@ import java.util.function.Function;
  * short forms {@code a,b} and {@code k=v,k2=v2}.
  */
 final class Values {
-  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+  private static final KubernetesSerialization KUBE = new KubernetesSerialization();
+  private static final YAMLMapper YAML = YAMLMapper.builder().build();
 
   private Values() {}
 
@@ -128,7 +130,7 @@ final class Values {
         if (!(item instanceof Map)) {
           throw new IllegalArgumentException("each toleration must be a map (key, operator, ...)");
         }
-        Toleration t = YAML.convertValue(item, Toleration.class);
+        Toleration t = KUBE.convertValue(item, Toleration.class);
         if (!t.getAdditionalProperties().isEmpty()) {
           throw new IllegalArgumentException(
               "unknown toleration field(s) " + t.getAdditionalProperties().keySet());
@@ -143,7 +145,7 @@ final class Values {
   private static Object flow(Object raw, char open) {
     if (raw instanceof String s && s.trim().startsWith(String.valueOf(open))) {
       try {
-        return YAML.unmarshal(s.trim(), Object.class);
+        return YAML.readValue(s.trim(), Object.class);
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("not valid YAML: " + e.getMessage(), e);
       }
@@ -153,6 +155,6 @@ final class Values {
 
   /** Parses a YAML document into maps, lists and scalars. */
   static Object yaml(String text) {
-    return YAML.unmarshal(text, Object.class);
+    return YAML.readValue(text, Object.class);
   }
 }

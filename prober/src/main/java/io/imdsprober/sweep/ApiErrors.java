@@ -10,7 +10,7 @@ public final class ApiErrors {
 
   /** Whether the request never reached an answer (connection refused, timeout, DNS). */
   public static boolean unreachable(KubernetesClientException e) {
-    return e.getCode() == 0 && causedBy(e, IOException.class);
+    return e.getCode() <= 0 && causedBy(e, IOException.class);
   }
 
   /** Whether the API server said the client lacks a permission (RBAC, not admission). */

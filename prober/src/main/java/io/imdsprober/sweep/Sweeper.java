@@ -493,14 +493,9 @@ public final class Sweeper implements AutoCloseable {
             state.exitCode() == null || state.exitCode() == 0
                 ? ""
                 : " (agent exit code " + state.exitCode() + ")";
-        logger.warn(
-            "{}: malformed probe result in the {}{}: {}",
-            probe.namespace(),
-            source,
-            exit,
-            e.getMessage());
         return NamespaceResult.failed(
-            probe.namespace(), new Failure(Failure.MALFORMED_RESULT, e.getMessage() + exit));
+            probe.namespace(),
+            new Failure(Failure.MALFORMED_RESULT, e.getMessage() + " (" + source + ")" + exit));
       }
       Judge judge = new Judge(cluster.allowedTargets(config, facts.node()));
       Judgement j = judge.judge(facts, probe.target.expectations());
@@ -529,6 +524,8 @@ public final class Sweeper implements AutoCloseable {
         return;
       }
       Failure f = Failures.fromJobEvents(events, jobName);
+      logger.debug(
+          "{}: {} event(s) about the probe Job, failure {}", probe.namespace(), events.size(), f);
       if (f != null && probe.last == null && probe.claimed.compareAndSet(false, true)) {
         end(probe, NamespaceResult.failed(probe.namespace(), f));
       }

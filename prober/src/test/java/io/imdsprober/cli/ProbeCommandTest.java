@@ -2,9 +2,6 @@ package io.imdsprober.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,21 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /** The command line, without sending a packet: bad flags stop before any check runs. */
 class ProbeCommandTest {
-  record Result(int exit, String out, String err) {}
-
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new java.io.PrintWriter(new PrintStream(out, true, StandardCharsets.UTF_8), true));
-    cl.setErr(new java.io.PrintWriter(new PrintStream(err, true, StandardCharsets.UTF_8), true));
-    int exit = cl.execute(args);
-    return new Result(
-        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static Cli.Result run(String... args) {
+    return Cli.run(args);
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -49,7 +36,7 @@ class ProbeCommandTest {
   })
   @DisplayName("a bad flag exits 2 with a message naming it, and prints no JSON")
   void badFlags(String flag, String value) {
-    Result r = run(loopbackOnly(flag, value));
+    Cli.Result r = run(loopbackOnly(flag, value));
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains(flag).contains(value);
     assertThat(r.out()).doesNotContain("{");
@@ -75,7 +62,7 @@ class ProbeCommandTest {
   @Test
   @DisplayName("an unknown flag is a usage error too")
   void unknownFlag() {
-    Result r = run("probe", "--metdata", "127.0.0.1:1");
+    Cli.Result r = run("probe", "--metdata", "127.0.0.1:1");
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--metdata");
   }
@@ -84,7 +71,7 @@ class ProbeCommandTest {
   @DisplayName("a resolv.conf without nameserver asks for --dns-server")
   void noNameserver(@TempDir Path dir) throws Exception {
     Path resolv = Files.writeString(dir.resolve("resolv.conf"), "search cluster.local\n");
-    Result r =
+    Cli.Result r =
         run(
             "probe",
             "--resolv-conf",
@@ -100,13 +87,13 @@ class ProbeCommandTest {
   @Test
   @DisplayName("--help, --version and the modes still to come")
   void helpAndVersion() {
-    Result help = run("probe", "--help");
+    Cli.Result help = run("probe", "--help");
     assertThat(help.exit()).isZero();
     assertThat(help.out()).contains("--metadata", "IMDS_PROBE_METADATA", "--result-file");
-    Result version = run("--version");
+    Cli.Result version = run("--version");
     assertThat(version.exit()).isZero();
     assertThat(version.out()).startsWith("imds-prober ");
-    assertThat(run("sweep").exit()).isEqualTo(3);
+    assertThat(run("serve").exit()).isEqualTo(3);
     assertThat(run().exit()).isEqualTo(2);
   }
 
@@ -116,7 +103,7 @@ class ProbeCommandTest {
   void plan(@TempDir Path dir) throws Exception {
     Path resolv =
         Files.writeString(dir.resolve("resolv.conf"), "search x\nnameserver 10.96.0.10\n");
-    CommandLine cl = Main.commandLine();
+    picocli.CommandLine cl = Main.commandLine();
     cl.parseArgs(
         "probe", "--profile", "aws", "--resolv-conf", resolv.toString(), "--result-file", "-");
     ProbeCommand probe = cl.getSubcommands().get("probe").getCommand();

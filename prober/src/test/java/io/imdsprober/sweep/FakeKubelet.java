@@ -36,6 +36,7 @@ public final class FakeKubelet implements AutoCloseable {
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private final SharedIndexInformer<Job> informer;
   private volatile Script fallback;
+  private volatile String fixedName;
 
   /** Every Job seen, by namespace, in order. */
   public final List<String> jobsSeen = new CopyOnWriteArrayList<>();
@@ -69,6 +70,12 @@ public final class FakeKubelet implements AutoCloseable {
                     // tests check that the prober asked for background propagation instead
                   }
                 });
+  }
+
+  /** Gives every pod this name from now on, so a test can expect its log path. */
+  public FakeKubelet podName(String name) {
+    fixedName = name;
+    return this;
   }
 
   public FakeKubelet script(String namespace, Script script) {
@@ -129,7 +136,7 @@ public final class FakeKubelet implements AutoCloseable {
 
   Pod pod(Job job, PodStatus status) {
     String ns = job.getMetadata().getNamespace();
-    String name = job.getMetadata().getName() + "-" + suffix();
+    String name = fixedName != null ? fixedName : job.getMetadata().getName() + "-" + suffix();
     Pod pod =
         new PodBuilder()
             .withNewMetadataLike(job.getSpec().getTemplate().getMetadata())

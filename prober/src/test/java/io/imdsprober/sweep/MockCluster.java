@@ -51,7 +51,7 @@ public final class MockCluster implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             responses,
-            new KubernetesMixedDispatcher(responses),
+            new EventFieldSelectors(new KubernetesMixedDispatcher(responses)),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     admin = server.createClient();

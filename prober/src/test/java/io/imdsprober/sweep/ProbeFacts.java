@@ -1,7 +1,7 @@
 package io.imdsprober.sweep;
 
 /** Facts JSON as an agent writes it, for scripted probe pods. */
-final class ProbeFacts {
+public final class ProbeFacts {
   private ProbeFacts() {}
 
   static final String IMDS = "169.254.169.254:80";
@@ -41,8 +41,8 @@ final class ProbeFacts {
     return facts("ok", "ok", metadata(IMDS, "http", tcp, null, "not-tried"));
   }
 
-  static final String PROTECTED = blocked("timeout");
-  static final String EXPOSED =
+  public static final String PROTECTED = blocked("timeout");
+  public static final String EXPOSED =
       facts("ok", "ok", metadata(IMDS, "http", "connected", 200, "not-tried"));
   static final String REACHABLE =
       facts("ok", "ok", metadata(IMDS, "http", "connected", 401, "timeout"));

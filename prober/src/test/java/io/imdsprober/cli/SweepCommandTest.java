@@ -1,0 +1,184 @@
+package io.imdsprober.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.imdsprober.sweep.FakeKubelet;
+import io.imdsprober.sweep.MockCluster;
+import io.imdsprober.sweep.ProbeFacts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/** {@code sweep --once} as a user runs it, against the mock API server named by a kubeconfig. */
+class SweepCommandTest {
+  @TempDir Path dir;
+  MockCluster cluster;
+  FakeKubelet kubelet;
+  Path kubeconfig;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cluster = new MockCluster();
+    kubelet = new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED));
+    cluster.node("node-1", "aws:///eu-west-1a/i-0123456789abcdef0", Map.of());
+    kubeconfig = cluster.kubeconfig(dir);
+  }
+
+  @AfterEach
+  void tearDown() {
+    kubelet.close();
+    cluster.close();
+  }
+
+  @Test
+  @DisplayName(
+      "--output json is the report of DESIGN.md; --junit has one case per namespace; exit 1 on exposure")
+  void jsonAndJunit() throws Exception {
+    cluster.namespace("safe");
+    cluster.namespace("open");
+    cluster.namespace("quiet", Map.of(), Map.of("imds-prober.io/skip", "true"));
+    kubelet.script("open", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    Path junit = dir.resolve("report.xml");
+
+    Cli.Result r =
+        Cli.run(
+            "sweep",
+            "--once",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--output",
+            "json",
+            "--junit",
+            junit.toString());
+
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    Map<String, Object> report = new KubernetesSerialization().unmarshal(r.out(), Map.class);
+    assertThat(report).containsOnlyKeys("sweep", "started", "durationMs", "namespaces");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> namespaces = (List<Map<String, Object>>) report.get("namespaces");
+    assertThat(namespaces)
+        .extracting(n -> n.get("namespace"))
+        .containsExactly("open", "quiet", "safe");
+    assertThat(namespaces)
+        .allSatisfy(n -> assertThat(n).containsOnlyKeys("namespace", "verdict", "reason", "facts"));
+    assertThat(namespaces)
+        .extracting(n -> n.get("verdict"))
+        .containsExactly("exposed", "skipped", "protected");
+    assertThat(namespaces.get(1).get("facts")).isNull();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> facts = (Map<String, Object>) namespaces.get(0).get("facts");
+    assertThat(facts).containsKeys("v", "metadata", "dns", "egress");
+
+    Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(junit.toFile());
+    var suite = xml.getDocumentElement();
+    assertThat(suite.getAttribute("tests")).isEqualTo("3");
+    assertThat(suite.getAttribute("failures")).isEqualTo("1");
+    assertThat(suite.getAttribute("skipped")).isEqualTo("1");
+    assertThat(
+            xml.getElementsByTagName("failure")
+                .item(0)
+                .getParentNode()
+                .getAttributes()
+                .getNamedItem("name")
+                .getNodeValue())
+        .isEqualTo("open");
+  }
+
+  @Test
+  @DisplayName(
+      "the table names each namespace's verdict, metadata detail and reason; exit 0 when all protected")
+  void table() {
+    cluster.namespace("safe");
+    Cli.Result r = Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("NAMESPACE", "VERDICT", "METADATA", "DNS", "EGRESS", "REASON")
+        .containsPattern(
+            "safe\\s+protected\\s+169\\.254\\.169\\.254:80 timeout\\s+ok\\s+ok 200\\s+metadata blocked")
+        .contains("protected=1");
+  }
+
+  @Test
+  @DisplayName("an unreachable API server is exit 3 with its address named")
+  void unreachable() {
+    Cli.Result r =
+        Cli.run(
+            "sweep",
+            "--once",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--context",
+            "nowhere",
+            "--set",
+            "api.retries=0");
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.err()).contains("cannot reach the API server http://127.0.0.1:1");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a missing permission is exit 3 naming the verb and resource")
+  void forbidden() {
+    cluster
+        .server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces")
+        .andReturn(
+            403,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage(
+                    "namespaces is forbidden: User \"system:serviceaccount:imds:prober\""
+                        + " cannot list resource \"namespaces\" in API group \"\" at the cluster scope")
+                .build())
+        .always();
+    Cli.Result r = Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString());
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.err())
+        .contains("forbidden: the prober may not list namespaces")
+        .contains("cannot list resource \"namespaces\"");
+  }
+
+  @Test
+  @DisplayName("a context the kubeconfig lacks, a bad key or value: exit 3 naming it")
+  void badConfiguration() throws Exception {
+    Cli.Result context =
+        Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--context", "prod");
+    assertThat(context.exit()).isEqualTo(3);
+    assertThat(context.err()).contains("--context prod: no such context in " + kubeconfig);
+
+    Cli.Result value =
+        Cli.run(
+            "sweep",
+            "--once",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--set",
+            "probe.maxInFlight=0");
+    assertThat(value.exit()).isEqualTo(3);
+    assertThat(value.err()).contains("probe.maxInFlight").contains("'0'");
+
+    Path file = dir.resolve("config.yaml");
+    Files.writeString(file, "probe:\n  deadlin: 30s\n");
+    Cli.Result key =
+        Cli.run(
+            "sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--config", file.toString());
+    assertThat(key.exit()).isEqualTo(3);
+    assertThat(key.err()).contains("probe.deadlin: unknown key");
+
+    Cli.Result noOnce = Cli.run("sweep", "--kubeconfig", kubeconfig.toString());
+    assertThat(noOnce.exit()).isEqualTo(2);
+    assertThat(noOnce.err()).contains("--once");
+  }
+}

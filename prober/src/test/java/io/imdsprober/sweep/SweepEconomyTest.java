@@ -1,0 +1,148 @@
+package io.imdsprober.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.imdsprober.verdict.Verdict;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a sweep asks of the API server: bounded, counted, retried when the server struggles. */
+class SweepEconomyTest {
+  private static final Pattern NAMESPACED = Pattern.compile("/namespaces/([^/?]+)/");
+
+  @TempDir Path dir;
+  SweepFixture fx;
+
+  @BeforeEach
+  void setUp() {
+    fx = new SweepFixture(dir);
+  }
+
+  @AfterEach
+  void tearDown() {
+    fx.close();
+  }
+
+  @Test
+  @DisplayName(
+      "at most probe.maxInFlight Jobs exist at once, one pod watch, at most 3 requests per namespace")
+  void inFlightWatchAndRequests() throws Exception {
+    int n = 40;
+    for (int i = 0; i < n; i++) {
+      fx.cluster.namespace("ns-" + i);
+    }
+    fx.kubelet.script(
+        "ns-7",
+        (k, job) -> {
+          // one slow pod: the others keep the slots busy meanwhile
+          sleep(300);
+          k.terminated(job, ProbeFacts.PROTECTED, 0);
+        });
+    for (int i = 0; i < n; i++) {
+      if (i != 7) {
+        fx.kubelet.script(
+            "ns-" + i,
+            (k, job) -> {
+              sleep(20);
+              k.terminated(job, ProbeFacts.PROTECTED, 0);
+            });
+      }
+    }
+    fx.cluster.proberRequests();
+
+    SweepResult r = fx.sweep(Map.of("probe.maxInFlight", "4"));
+
+    assertThat(r.counts().get(Verdict.PROTECTED)).isEqualTo(n);
+    List<RecordedRequest> requests = fx.cluster.proberRequests();
+    int inFlight = 0;
+    int max = 0;
+    for (RecordedRequest q : requests) {
+      if (q.getMethod().equals("POST")
+          && q.getPath().matches("/apis/batch/v1/namespaces/[^/]+/jobs")) {
+        max = Math.max(max, ++inFlight);
+      } else if (q.getMethod().equals("DELETE") && q.getPath().contains("/jobs/")) {
+        inFlight--;
+      }
+    }
+    assertThat(max).as("Jobs in flight at most").isEqualTo(4);
+    assertThat(requests.stream().filter(q -> q.getPath().contains("watch=true")).toList())
+        .singleElement()
+        .satisfies(q -> assertThat(q.getPath()).startsWith("/api/v1/pods?"));
+
+    Map<String, Integer> perNamespace = new HashMap<>();
+    int constant = 0;
+    for (RecordedRequest q : requests) {
+      Matcher m = NAMESPACED.matcher(q.getPath());
+      if (m.find()) {
+        perNamespace.merge(m.group(1), 1, Integer::sum);
+      } else {
+        constant++;
+      }
+    }
+    assertThat(perNamespace).hasSize(n);
+    assertThat(perNamespace.values()).allSatisfy(c -> assertThat(c).isLessThanOrEqualTo(3));
+    // list jobs (orphans), list namespaces, list nodes, list + watch pods
+    assertThat(constant).isEqualTo(5);
+    // per namespace: create and delete; a third request (the Job's events) only for a pod slower
+    // than the no-pod check
+    assertThat(requests.stream().filter(q -> q.getPath().contains("/jobs")).count())
+        .isEqualTo(2L * n + 1);
+    assertThat(requests).hasSizeLessThanOrEqualTo(constant + 2 * n + 1 + 1);
+  }
+
+  @Test
+  @DisplayName("429 and 500 answers for a while are retried with backoff; the sweep completes")
+  void transientErrors() throws Exception {
+    fx.cluster.namespace("flaky");
+    fx.cluster.namespace("steady");
+    fx.cluster
+        .server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces")
+        .andReturn(429, SweepFailuresTest.status(429, "TooManyRequests", "slow down"))
+        .times(2);
+    fx.cluster
+        .server
+        .expect()
+        .post()
+        .withPath("/apis/batch/v1/namespaces/flaky/jobs")
+        .andReturn(500, SweepFailuresTest.status(500, "InternalError", "etcd leader changed"))
+        .times(3);
+    fx.cluster.proberRequests();
+
+    SweepResult r = fx.sweep(Map.of("api.retryInterval", "20ms"));
+
+    assertThat(SweeperTest.verdicts(r))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("flaky", "protected", "steady", "protected"));
+    List<RecordedRequest> requests = fx.cluster.proberRequests();
+    assertThat(requests.stream().filter(q -> q.getPath().equals("/api/v1/namespaces")).count())
+        .isEqualTo(3);
+    assertThat(
+            requests.stream()
+                .filter(
+                    q ->
+                        q.getMethod().equals("POST")
+                            && q.getPath().equals("/apis/batch/v1/namespaces/flaky/jobs"))
+                .count())
+        .isEqualTo(4);
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.imdsprober.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which namespaces a sweep probes, and the orphan Jobs it removes. */
+class SweepSelectionTest {
+  @TempDir Path dir;
+  SweepFixture fx;
+
+  @BeforeEach
+  void setUp() {
+    fx = new SweepFixture(dir);
+  }
+
+  @AfterEach
+  void tearDown() {
+    fx.close();
+  }
+
+  @Test
+  @DisplayName(
+      "label selector, include and exclude globs, default excludes and the skip annotation")
+  void selection() throws Exception {
+    fx.cluster.namespace("kube-system", Map.of("env", "prod"), Map.of());
+    fx.cluster.namespace("kube-node-lease", Map.of("env", "prod"), Map.of());
+    fx.cluster.namespace("team-a", Map.of("env", "prod"), Map.of());
+    fx.cluster.namespace("team-b", Map.of("env", "prod"), Map.of());
+    fx.cluster.namespace("team-c", Map.of("env", "dev"), Map.of());
+    fx.cluster.namespace("team-d", Map.of("env", "prod"), Map.of(Targets.SKIP, "true"));
+    fx.cluster.namespace("shop", Map.of("env", "prod"), Map.of());
+
+    SweepResult all = fx.sweep(Map.of());
+    assertThat(SweeperTest.verdicts(all))
+        .containsOnlyKeys("team-a", "team-b", "team-c", "team-d", "shop");
+
+    SweepResult prod = fx.sweep(Map.of("namespaces.selector", "env=prod"));
+    assertThat(SweeperTest.verdicts(prod)).containsOnlyKeys("team-a", "team-b", "team-d", "shop");
+
+    SweepResult teams =
+        fx.sweep(
+            Map.of(
+                "namespaces.selector", "env=prod",
+                "namespaces.include", "team-*",
+                "namespaces.exclude", "team-b,kube-*"));
+    assertThat(SweeperTest.verdicts(teams))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("team-a", "protected", "team-d", "skipped"));
+
+    SweepResult everything = fx.sweep(Map.of("namespaces.exclude", ""));
+    assertThat(SweeperTest.verdicts(everything)).containsKeys("kube-system", "kube-node-lease");
+    assertThat(fx.kubelet.jobsSeen).doesNotContain("team-d");
+  }
+
+  @Test
+  @DisplayName(
+      "probe Jobs of other sweeps older than orphans.maxAge are deleted at the start of a sweep")
+  void orphans() throws Exception {
+    fx.cluster.namespace("a");
+    Job orphan = probeJob("a", "imds-probe-20260101-000000-dead", "20260101-000000-dead");
+    Job foreign =
+        new JobBuilder(orphan)
+            .editMetadata()
+            .withName("someone-elses")
+            .withLabels(Map.of("app", "batch"))
+            .endMetadata()
+            .build();
+    fx.cluster.admin.batch().v1().jobs().inNamespace("a").resource(orphan).create();
+    fx.cluster.admin.batch().v1().jobs().inNamespace("a").resource(foreign).create();
+
+    // a young Job (another sweep still running, say) is kept
+    fx.sweep(Map.of());
+    assertThat(jobNames())
+        .containsExactlyInAnyOrder(orphan.getMetadata().getName(), "someone-elses");
+
+    // two hours later it is an orphan; the Job without the prober's labels is never touched
+    try (Sweeper later =
+        new Sweeper(
+            KubeConnection.connect(
+                fx.cluster.kubeconfig(dir),
+                null,
+                SweepFixture.config(Map.of()),
+                MockCluster.PROBER_AGENT),
+            SweepFixture.config(Map.of()),
+            "registry.invalid/imds-prober:test",
+            SweepFixture.FAST,
+            Clock.offset(Clock.systemUTC(), Duration.ofHours(2)))) {
+      later.sweep();
+    }
+    assertThat(jobNames()).containsExactly("someone-elses");
+  }
+
+  private java.util.List<String> jobNames() {
+    return fx.cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems().stream()
+        .map(j -> j.getMetadata().getName())
+        .toList();
+  }
+
+  static Job probeJob(String namespace, String name, String sweep) {
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .withLabels(ProbeJobs.ownLabels(sweep))
+        .endMetadata()
+        .withNewSpec()
+        .withNewTemplate()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("probe")
+        .withImage("x")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+}
