@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
 public final class MockCluster implements AutoCloseable {
   public static final String PROBER_AGENT = "imds-prober/test";
 
+  /** The User-Agent prefix of any prober build, tests or release. */
+  public static final String ANY_PROBER = "imds-prober/";
+
   public final KubernetesMockServer server;
 
   /** The client of the test itself and of the fake kubelet. */
@@ -125,12 +128,18 @@ public final class MockCluster implements AutoCloseable {
         .create();
   }
 
-  /** Every request the prober made since the last call, in arrival order. */
-  public synchronized List<RecordedRequest> proberRequests() throws InterruptedException {
+  /** Every request the prober under test made since the last call, in arrival order. */
+  public List<RecordedRequest> proberRequests() throws InterruptedException {
+    return proberRequests(PROBER_AGENT);
+  }
+
+  /** Every request whose User-Agent starts with {@code agent}, since the last call. */
+  public synchronized List<RecordedRequest> proberRequests(String agent)
+      throws InterruptedException {
     RecordedRequest r;
     while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
-      String agent = r.getHeader("User-Agent");
-      if (agent != null && agent.startsWith(PROBER_AGENT)) {
+      String ua = r.getHeader("User-Agent");
+      if (ua != null && ua.startsWith(agent)) {
         proberRequests.add(r);
       }
     }

@@ -105,4 +105,24 @@ class SweeperTest {
     assertThat(find(r, "a").facts().metadata()).isNotEmpty();
     assertThat(r.exitCode()).isZero();
   }
+
+  @Test
+  @DisplayName(
+      "cancel (SIGTERM) ends the running sweep at once: probes in flight are errors, their Jobs deleted")
+  void cancel() throws Exception {
+    fx.cluster.namespace("hanging");
+    fx.kubelet.script("hanging", FakeKubelet.nothing());
+    try (Sweeper sweeper =
+        fx.sweeper(SweepFixture.config(Map.of("probe.deadline", "60s", "orphans.maxAge", "5m")))) {
+      var running = java.util.concurrent.CompletableFuture.supplyAsync(sweeper::sweep);
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> fx.kubelet.jobsSeen.contains("hanging"));
+      sweeper.cancel();
+      SweepResult r = running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(find(r, "hanging").judgement().reason()).isEqualTo(Failure.TIMEOUT);
+      assertThat(find(r, "hanging").detail()).isEqualTo("sweep cancelled");
+    }
+    assertThat(fx.cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
+  }
 }
