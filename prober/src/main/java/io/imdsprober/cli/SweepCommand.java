@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -125,18 +127,19 @@ public final class SweepCommand implements Callable<Integer> {
             ? "ghcr.io/imds-prober/imds-prober:" + VersionProvider.version()
             : config.get(Keys.PROBE_IMAGE);
     SweepResult result;
+    CountDownLatch reported = new CountDownLatch(1);
     try (KubernetesClient client =
             KubeConnection.connect(
                 kubeconfig, context, config, "imds-prober/" + VersionProvider.version());
         Sweeper sweeper =
             new Sweeper(client, config, probeImage, Sweeper.Timing.DEFAULT, Clock.systemUTC())) {
-      Thread main = Thread.currentThread();
       Thread hook =
           new Thread(
               () -> {
+                // SIGTERM: end the sweep now (its Jobs are deleted) and let the report out
                 sweeper.cancel();
                 try {
-                  main.join(10_000);
+                  reported.await(10, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }
@@ -154,11 +157,21 @@ public final class SweepCommand implements Callable<Integer> {
       }
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
+      reported.countDown();
       return SweepResult.EXIT_CONFIG;
     } catch (SweepException e) {
       err.println("sweep failed: " + e.getMessage());
+      reported.countDown();
       return SweepResult.EXIT_CONFIG;
     }
+    try {
+      return report(result, out, err);
+    } finally {
+      reported.countDown();
+    }
+  }
+
+  private int report(SweepResult result, PrintWriter out, PrintWriter err) {
     out.print(
         output.equals("json") ? JsonReport.render(result) + "\n" : TableReport.render(result));
     out.flush();

@@ -175,7 +175,17 @@ public final class Sweeper implements AutoCloseable {
       if (id.equals(labels.get(ProbeJobs.SWEEP_LABEL)) || meta.getCreationTimestamp() == null) {
         continue;
       }
-      Instant created = Instant.parse(meta.getCreationTimestamp());
+      Instant created;
+      try {
+        created = Instant.parse(meta.getCreationTimestamp());
+      } catch (java.time.format.DateTimeParseException e) {
+        logger.warn(
+            "probe Job {}/{} has an unreadable creationTimestamp {}; left alone",
+            meta.getNamespace(),
+            meta.getName(),
+            meta.getCreationTimestamp());
+        continue;
+      }
       if (Duration.between(created, now).compareTo(maxAge) > 0) {
         logger.info(
             "deleting orphan probe Job {}/{} (created {})",
@@ -387,6 +397,14 @@ public final class Sweeper implements AutoCloseable {
           return probe.result;
         }
         // 409: a retried create that had gone through; the Job is this sweep's
+      } catch (RuntimeException e) {
+        logger.warn("{}: cannot create the probe Job", target.namespace(), e);
+        probe.claimed.set(true);
+        probe.result.complete(
+            NamespaceResult.failed(
+                target.namespace(),
+                new Failure(Failure.API_ERROR, "cannot create the probe Job: " + e)));
+        return probe.result;
       }
       long deadlineMs = config.get(Keys.PROBE_DEADLINE).plus(timing.resultGrace()).toMillis();
       probe.noPodCheck =
