@@ -4,11 +4,12 @@ package io.imdsprober.sweep;
 public final class ProbeFacts {
   private ProbeFacts() {}
 
-  static final String IMDS = "169.254.169.254:80";
-  static final String POD_IDENTITY = "169.254.170.23:80";
+  public static final String IMDS = "169.254.169.254:80";
+  public static final String POD_IDENTITY = "169.254.170.23:80";
 
   /** One metadata entry. */
-  static String metadata(String target, String mode, String tcp, Integer http, String token) {
+  public static String metadata(
+      String target, String mode, String tcp, Integer http, String token) {
     return """
         {"target":"%s","profile":"aws","mode":"%s","tcp":"%s","connectMs":3,"http":%s,\
         "fingerprint":%s,"token":"%s","attempts":1,"openedThenBlockedMs":null}"""
@@ -22,7 +23,7 @@ public final class ProbeFacts {
   }
 
   /** A whole facts document on node-1. */
-  static String facts(String dnsResult, String egressResult, String... metadata) {
+  public static String facts(String dnsResult, String egressResult, String... metadata) {
     return ("{\"v\":1,\"pod\":\"imds-probe-x\",\"node\":\"node-1\","
             + "\"started\":\"2026-11-26T10:00:00Z\",\"elapsedMs\":3012,"
             + "\"metadata\":[%s],"
@@ -37,20 +38,20 @@ public final class ProbeFacts {
             egressResult.equals("ok") ? "200" : "null");
   }
 
-  static String blocked(String tcp) {
+  public static String blocked(String tcp) {
     return facts("ok", "ok", metadata(IMDS, "http", tcp, null, "not-tried"));
   }
 
   public static final String PROTECTED = blocked("timeout");
   public static final String EXPOSED =
       facts("ok", "ok", metadata(IMDS, "http", "connected", 200, "not-tried"));
-  static final String REACHABLE =
+  public static final String REACHABLE =
       facts("ok", "ok", metadata(IMDS, "http", "connected", 401, "timeout"));
-  static final String DNS_DEAD =
+  public static final String DNS_DEAD =
       facts("timeout", "ok", metadata(IMDS, "http", "timeout", null, "not-tried"));
 
   /** The IMDS blocked, EKS Pod Identity open (allowed). */
-  static final String POD_IDENTITY_OPEN =
+  public static final String POD_IDENTITY_OPEN =
       facts(
           "ok",
           "ok",

@@ -1,0 +1,259 @@
+package io.imdsprober.metrics;
+
+import io.imdsprober.facts.Facts;
+import io.imdsprober.facts.Facts.DnsFact;
+import io.imdsprober.facts.Facts.EgressFact;
+import io.imdsprober.facts.Facts.MetadataFact;
+import io.imdsprober.facts.TcpResult;
+import io.imdsprober.sweep.NamespaceResult;
+import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.verdict.Judgement;
+import io.imdsprober.verdict.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.MultiGauge.Row;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
+
+/**
+ * The metrics contract (DESIGN.md "Metrics contract") over Micrometer's Prometheus registry. Only
+ * finished sweeps are read. Per-namespace series follow the latest sweep: a namespace that is gone
+ * or skipped loses them, and one whose probe produced no facts keeps only its status and the time
+ * facts last arrived.
+ */
+public final class ProberMetrics {
+  /** Sweep outcomes: every namespace judged, some not, none probed at all. */
+  public static final String COMPLETE = "complete";
+
+  public static final String PARTIAL = "partial";
+  public static final String FAILED = "failed";
+
+  private final PrometheusMeterRegistry registry;
+  private final MultiGauge namespaceStatus;
+  private final MultiGauge metadataReachable;
+  private final MultiGauge checkSuccess;
+  private final MultiGauge checkDuration;
+  private final MultiGauge lastProbe;
+  private final MultiGauge enforcementDelay;
+  private final MultiGauge namespaces;
+  private final Timer sweepDuration;
+  private final Map<String, Double> lastFacts = new HashMap<>();
+  private final Map<List<String>, Counter> failures = new HashMap<>();
+  private final AtomicLong lastSuccessMillis = new AtomicLong();
+  private Gauge lastSuccess;
+
+  public ProberMetrics(String version) {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), version);
+  }
+
+  public ProberMetrics(PrometheusMeterRegistry registry, String version) {
+    this.registry = registry;
+    namespaceStatus =
+        MultiGauge.builder("imds.prober.namespace.status")
+            .description("1 for the namespace's current verdict, 0 for the others")
+            .register(registry);
+    metadataReachable =
+        MultiGauge.builder("imds.prober.metadata.reachable")
+            .description("1 when the metadata target's TCP connect succeeded")
+            .register(registry);
+    checkSuccess =
+        MultiGauge.builder("imds.prober.check.success")
+            .description("1 when the check met the namespace's expectation")
+            .register(registry);
+    checkDuration =
+        MultiGauge.builder("imds.prober.check.duration")
+            .baseUnit("seconds")
+            .description("How long the last probe's check took")
+            .register(registry);
+    lastProbe =
+        MultiGauge.builder("imds.prober.last.probe.timestamp")
+            .baseUnit("seconds")
+            .description("When facts last arrived from the namespace's probe (Unix time)")
+            .register(registry);
+    enforcementDelay =
+        MultiGauge.builder("imds.prober.enforcement.delay")
+            .baseUnit("seconds")
+            .description("Open-then-blocked delay the last probe saw (0: blocked at once)")
+            .register(registry);
+    namespaces =
+        MultiGauge.builder("imds.prober.namespaces")
+            .description("Namespaces per verdict in the last sweep")
+            .register(registry);
+    sweepDuration =
+        Timer.builder("imds.prober.sweep.duration")
+            .description("Whole sweeps")
+            .serviceLevelObjectives(
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(15),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(1),
+                Duration.ofMinutes(2),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(10))
+            .register(registry);
+    for (String result : List.of(COMPLETE, PARTIAL, FAILED)) {
+      sweeps(result);
+    }
+    Gauge.builder("imds.prober.build.info", () -> 1)
+        .description("The prober's version")
+        .tag("version", version)
+        .register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The text exposition of every series. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** A sweep that could not probe anything (the API server unreachable, a permission missing). */
+  public synchronized void sweepFailed(Duration took) {
+    sweeps(FAILED).increment();
+    sweepDuration.record(took);
+  }
+
+  /** Takes in a finished sweep. */
+  public synchronized void record(SweepResult result) {
+    String outcome =
+        result.fatal() != null
+            ? FAILED
+            : result.namespaces().stream().anyMatch(n -> n.judgement().verdict() == Verdict.ERROR)
+                ? PARTIAL
+                : COMPLETE;
+    sweeps(outcome).increment();
+    sweepDuration.record(Duration.ofMillis(result.durationMs()));
+
+    List<Row<?>> status = new ArrayList<>();
+    List<Row<?>> reachable = new ArrayList<>();
+    List<Row<?>> success = new ArrayList<>();
+    List<Row<?>> duration = new ArrayList<>();
+    List<Row<?>> delay = new ArrayList<>();
+    Set<String> present = new HashSet<>();
+    double now = result.started().toEpochMilli() / 1000.0 + result.durationMs() / 1000.0;
+    for (NamespaceResult r : result.namespaces()) {
+      Judgement j = r.judgement();
+      if (j.verdict() == Verdict.SKIPPED) {
+        continue;
+      }
+      String ns = r.namespace();
+      present.add(ns);
+      for (Verdict v : Verdict.values()) {
+        status.add(Row.of(Tags.of("namespace", ns, "status", v.word()), v == j.verdict() ? 1 : 0));
+      }
+      if (j.verdict() == Verdict.ERROR) {
+        failure(ns, j.reason()).increment();
+      }
+      Facts f = r.facts();
+      if (f == null) {
+        continue;
+      }
+      lastFacts.put(ns, now);
+      for (MetadataFact m : f.metadata()) {
+        reachable.add(
+            Row.of(
+                Tags.of("namespace", ns, "target", m.target()),
+                m.tcp() == TcpResult.CONNECTED ? 1 : 0));
+      }
+      check(success, ns, "metadata", j.metadataOk());
+      check(success, ns, "dns", j.dnsOk());
+      check(success, ns, "egress", j.egressOk());
+      duration.add(seconds(ns, "metadata", f.metadata(), m -> orZero(m.connectMs())));
+      duration.add(seconds(ns, "dns", f.dns(), DnsFact::ms));
+      duration.add(seconds(ns, "egress", f.egress(), EgressFact::ms));
+      long opened = 0;
+      for (MetadataFact m : f.metadata()) {
+        opened = Math.max(opened, orZero(m.openedThenBlockedMs()));
+      }
+      delay.add(Row.of(Tags.of("namespace", ns), opened / 1000.0));
+    }
+    lastFacts.keySet().retainAll(present);
+    List<Row<?>> last = new ArrayList<>();
+    lastFacts.forEach((ns, t) -> last.add(Row.of(Tags.of("namespace", ns), t)));
+    failures
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (present.contains(e.getKey().get(0))) {
+                return false;
+              }
+              registry.remove(e.getValue());
+              return true;
+            });
+    List<Row<?>> counts = new ArrayList<>();
+    result.counts().forEach((v, n) -> counts.add(Row.of(Tags.of("status", v.word()), n)));
+
+    namespaceStatus.register(status, true);
+    metadataReachable.register(reachable, true);
+    checkSuccess.register(success, true);
+    checkDuration.register(duration, true);
+    lastProbe.register(last, true);
+    enforcementDelay.register(delay, true);
+    namespaces.register(counts, true);
+    if (outcome.equals(COMPLETE)) {
+      markSuccess(result);
+    }
+  }
+
+  private void markSuccess(SweepResult result) {
+    lastSuccessMillis.set(result.started().toEpochMilli() + result.durationMs());
+    if (lastSuccess == null) {
+      lastSuccess =
+          Gauge.builder(
+                  "imds.prober.last.success.timestamp", () -> lastSuccessMillis.get() / 1000.0)
+              .baseUnit("seconds")
+              .description("When a sweep last judged every namespace (Unix time)")
+              .register(registry);
+    }
+  }
+
+  private Counter sweeps(String result) {
+    return Counter.builder("imds.prober.sweeps")
+        .description("Sweeps by result: complete, partial (some namespace an error), failed")
+        .tag("result", result)
+        .register(registry);
+  }
+
+  private Counter failure(String namespace, String reason) {
+    return failures.computeIfAbsent(
+        List.of(namespace, reason),
+        k ->
+            Counter.builder("imds.prober.probe.failures")
+                .description("Probes that produced no usable facts, by reason")
+                .tags("namespace", namespace, "reason", reason)
+                .register(registry));
+  }
+
+  private static void check(List<Row<?>> rows, String ns, String check, Boolean ok) {
+    if (ok != null) {
+      rows.add(Row.of(Tags.of("namespace", ns, "check", check), ok ? 1 : 0));
+    }
+  }
+
+  private static <T> Row<?> seconds(
+      String ns, String check, List<T> facts, ToLongFunction<T> millis) {
+    long max = 0;
+    for (T t : facts) {
+      max = Math.max(max, millis.applyAsLong(t));
+    }
+    return Row.of(Tags.of("namespace", ns, "check", check), max / 1000.0);
+  }
+
+  private static long orZero(Long value) {
+    return value == null ? 0 : value;
+  }
+}

@@ -1,0 +1,152 @@
+package io.imdsprober.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.imdsprober.facts.FactsJson;
+import io.imdsprober.sweep.NamespaceResult;
+import io.imdsprober.sweep.ProbeFacts;
+import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.verdict.Expectations;
+import io.imdsprober.verdict.Judge;
+import io.imdsprober.verdict.Judgement;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The metrics contract as scraped: names, labels, values, and series that go away. */
+class ProberMetricsTest {
+  /** Every name of DESIGN.md's metrics contract, as Prometheus sees it. */
+  static final List<String> CONTRACT =
+      List.of(
+          "imds_prober_namespace_status",
+          "imds_prober_metadata_reachable",
+          "imds_prober_check_success",
+          "imds_prober_check_duration_seconds",
+          "imds_prober_last_probe_timestamp_seconds",
+          "imds_prober_enforcement_delay_seconds",
+          "imds_prober_probe_failures_total",
+          "imds_prober_sweeps_total",
+          "imds_prober_sweep_duration_seconds_bucket",
+          "imds_prober_namespaces",
+          "imds_prober_build_info");
+
+  ProberMetrics metrics;
+
+  @BeforeEach
+  void setUp() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.throwExceptionOnRegistrationFailure();
+    metrics = new ProberMetrics(registry, "1.2.3");
+  }
+
+  static NamespaceResult judged(String ns, String json) {
+    var facts = FactsJson.read(json);
+    Judgement j = new Judge(Set.of(ProbeFacts.POD_IDENTITY)).judge(facts, Expectations.DEFAULT);
+    return new NamespaceResult(ns, j, facts, "");
+  }
+
+  static NamespaceResult error(String ns, String reason) {
+    return new NamespaceResult(ns, Judgement.error(reason), null, "detail");
+  }
+
+  static SweepResult sweep(NamespaceResult... results) {
+    return new SweepResult(
+        "s1", Instant.parse("2026-11-26T10:00:00Z"), 1500, List.of(results), null);
+  }
+
+  /** The value of one series line of the scrape, or null when there is no such series. */
+  static Double value(String scrape, String series) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.valueOf(line.substring(series.length() + 1).trim());
+      }
+    }
+    return null;
+  }
+
+  @Test
+  @DisplayName("after a sweep every contract name is exported, with the verdicts' values")
+  void contract() throws Exception {
+    metrics.record(
+        sweep(
+            judged("a", ProbeFacts.PROTECTED),
+            judged("b", ProbeFacts.EXPOSED),
+            error("c", "quota-exceeded"),
+            new NamespaceResult("d", Judgement.skipped(), null, "")));
+    String s = metrics.scrape();
+    for (String name : CONTRACT) {
+      assertThat(s).as(name).containsPattern("(?m)^" + name + "[{ ]");
+    }
+    assertThat(value(s, "imds_prober_namespace_status{namespace=\"b\",status=\"exposed\"}"))
+        .isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_namespace_status{namespace=\"b\",status=\"protected\"}"))
+        .isEqualTo(0.0);
+    assertThat(value(s, "imds_prober_namespace_status{namespace=\"a\",status=\"protected\"}"))
+        .isEqualTo(1.0);
+    assertThat(
+            value(
+                s, "imds_prober_metadata_reachable{namespace=\"b\",target=\"169.254.169.254:80\"}"))
+        .isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_check_success{check=\"metadata\",namespace=\"b\"}"))
+        .isEqualTo(0.0);
+    assertThat(value(s, "imds_prober_check_success{check=\"dns\",namespace=\"b\"}")).isEqualTo(1.0);
+    assertThat(
+            value(s, "imds_prober_probe_failures_total{namespace=\"c\",reason=\"quota-exceeded\"}"))
+        .isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_namespace_status{namespace=\"c\",status=\"error\"}"))
+        .isEqualTo(1.0);
+    assertThat(s).doesNotContain("namespace=\"d\"");
+    assertThat(value(s, "imds_prober_namespaces{status=\"skipped\"}")).isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_sweeps_total{result=\"partial\"}")).isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_build_info{version=\"1.2.3\"}")).isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_last_probe_timestamp_seconds{namespace=\"a\"}"))
+        .isEqualTo(Instant.parse("2026-11-26T10:00:01.500Z").toEpochMilli() / 1000.0);
+    // a sweep with an error has not judged every namespace
+    assertThat(s).doesNotContain("imds_prober_last_success_timestamp_seconds");
+    assertThat(Promtool.checkMetrics(s)).isEmpty();
+  }
+
+  @Test
+  @DisplayName(
+      "a namespace deleted or skipped loses its series; an error keeps only status and freshness")
+  void seriesGoAway() {
+    metrics.record(
+        sweep(
+            judged("gone", ProbeFacts.EXPOSED),
+            judged("opted-out", ProbeFacts.EXPOSED),
+            judged("broken", ProbeFacts.PROTECTED),
+            error("broken-too", "image-pull")));
+    metrics.record(
+        sweep(
+            new NamespaceResult("opted-out", Judgement.skipped(), null, ""),
+            error("broken", "deadline"),
+            judged("broken-too", ProbeFacts.PROTECTED)));
+    String s = metrics.scrape();
+    assertThat(s).doesNotContain("namespace=\"gone\"").doesNotContain("namespace=\"opted-out\"");
+    assertThat(value(s, "imds_prober_namespace_status{namespace=\"broken\",status=\"error\"}"))
+        .isEqualTo(1.0);
+    assertThat(s).contains("imds_prober_last_probe_timestamp_seconds{namespace=\"broken\"}");
+    assertThat(s)
+        .doesNotContain("imds_prober_check_success{check=\"metadata\",namespace=\"broken\"}");
+    assertThat(s).doesNotContain("imds_prober_metadata_reachable{namespace=\"broken\"");
+    assertThat(
+            value(s, "imds_prober_probe_failures_total{namespace=\"broken\",reason=\"deadline\"}"))
+        .isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_namespaces{status=\"exposed\"}")).isEqualTo(0.0);
+  }
+
+  @Test
+  @DisplayName("the last success timestamp appears once a sweep judged every namespace")
+  void lastSuccess() {
+    metrics.record(sweep(judged("a", ProbeFacts.PROTECTED), judged("b", ProbeFacts.EXPOSED)));
+    String s = metrics.scrape();
+    assertThat(value(s, "imds_prober_last_success_timestamp_seconds"))
+        .isEqualTo(Instant.parse("2026-11-26T10:00:01.500Z").toEpochMilli() / 1000.0);
+    assertThat(value(s, "imds_prober_sweeps_total{result=\"complete\"}")).isEqualTo(1.0);
+  }
+}
