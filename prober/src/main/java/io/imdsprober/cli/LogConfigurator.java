@@ -2,12 +2,14 @@ package io.imdsprober.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
+import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import java.time.Instant;
@@ -27,6 +29,54 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     appender.setContext(context);
     appender.setName("stderr");
     appender.setTarget("System.err");
+    Encoder<ILoggingEvent> encoder;
+    try {
+      encoder = encoder(context, System.getenv("IMDS_PROBER_LOG_FORMAT"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("IMDS_PROBER_LOG_FORMAT: " + e.getMessage() + "; logging as text");
+      encoder = encoder(context, "text");
+    }
+    appender.setEncoder(encoder);
+    appender.start();
+    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.toLevel(System.getenv("IMDS_PROBER_LOG_LEVEL"), Level.INFO));
+    root.addAppender(appender);
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+
+  /**
+   * Switches the log format: {@code text} (the default) or {@code json} (one JSON object per line,
+   * logback's JsonEncoder, for log pipelines).
+   *
+   * @throws IllegalArgumentException naming the format when it is neither
+   */
+  public static void useFormat(String format) {
+    if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return;
+    }
+    Encoder<ILoggingEvent> encoder = encoder(context, format);
+    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    if (root.getAppender("stderr") instanceof ConsoleAppender<ILoggingEvent> appender) {
+      appender.stop();
+      appender.setEncoder(encoder);
+      appender.start();
+    }
+  }
+
+  private static Encoder<ILoggingEvent> encoder(LoggerContext context, String format) {
+    String f = format == null || format.isBlank() ? "text" : format.trim();
+    if (f.equals("json")) {
+      JsonEncoder json = new JsonEncoder();
+      json.setContext(context);
+      json.setWithSequenceNumber(false);
+      json.setWithNanoseconds(false);
+      json.setWithContext(false);
+      json.start();
+      return json;
+    }
+    if (!f.equals("text")) {
+      throw new IllegalArgumentException("'" + format + "' is not text|json");
+    }
     LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
     encoder.setContext(context);
     TextLayout layout = new TextLayout();
@@ -34,12 +84,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     layout.start();
     encoder.setLayout(layout);
     encoder.start();
-    appender.setEncoder(encoder);
-    appender.start();
-    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.toLevel(System.getenv("IMDS_PROBER_LOG_LEVEL"), Level.INFO));
-    root.addAppender(appender);
-    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    return encoder;
   }
 
   /** {@code 2026-11-26T10:00:00.123Z INFO ProbeAgent - message}, then the stack trace if any. */

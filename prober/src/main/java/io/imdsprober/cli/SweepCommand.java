@@ -1,9 +1,12 @@
 package io.imdsprober.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.imdsprober.ProberException;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.ConfigException;
 import io.imdsprober.config.Keys;
+import io.imdsprober.metrics.ProberMetrics;
+import io.imdsprober.metrics.Pushgateway;
 import io.imdsprober.report.JsonReport;
 import io.imdsprober.report.JunitReport;
 import io.imdsprober.report.TableReport;
@@ -15,6 +18,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -45,29 +51,12 @@ public final class SweepCommand implements Callable<Integer> {
 
   @Spec CommandLine.Model.CommandSpec spec;
 
+  @Mixin CommonOptions common = new CommonOptions();
+
   @Option(
       names = "--once",
       description = "Run one sweep and exit (required: serve runs sweeps on a schedule)")
   boolean once;
-
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
-  Path configFile;
-
-  @Option(
-      names = "--set",
-      paramLabel = "KEY=VALUE",
-      description = "Set a configuration key (repeatable), e.g. --set probe.maxInFlight=10")
-  Map<String, String> sets = new LinkedHashMap<>();
-
-  @Option(
-      names = "--kubeconfig",
-      paramLabel = "FILE",
-      description =
-          "Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)")
-  Path kubeconfig;
-
-  @Option(names = "--context", paramLabel = "NAME", description = "Kubeconfig context")
-  String context;
 
   @Option(
       names = "--selector",
@@ -102,6 +91,13 @@ public final class SweepCommand implements Callable<Integer> {
   @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report")
   Path junit;
 
+  @Option(
+      names = "--pushgateway",
+      paramLabel = "URL",
+      description =
+          "Also push the metrics to this Pushgateway under job imds-prober (for a CronJob)")
+  String pushgateway;
+
   @Override
   public Integer call() {
     if (!once) {
@@ -113,24 +109,29 @@ public final class SweepCommand implements Callable<Integer> {
           spec.commandLine(),
           "Invalid value for option '--output': '" + output + "' is not table|json");
     }
+    useLogFormat(spec, common.logFormat);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     Config config;
+    Pushgateway push;
     try {
-      config = Config.load(Keys.ALL, configFile, System.getenv(), overrides());
+      config = common.load(overrides());
+      push = pushgateway == null ? null : new Pushgateway(pushgateway);
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
       return SweepResult.EXIT_CONFIG;
+    } catch (IllegalArgumentException e) {
+      err.println("configuration error: --pushgateway: " + e.getMessage());
+      return SweepResult.EXIT_CONFIG;
     }
-    String probeImage =
-        config.get(Keys.PROBE_IMAGE).isEmpty()
-            ? "ghcr.io/imds-prober/imds-prober:" + VersionProvider.version()
-            : config.get(Keys.PROBE_IMAGE);
+    String probeImage = CommonOptions.probeImage(config);
+    ProberMetrics metrics = new ProberMetrics(VersionProvider.version());
+    Instant t0 = Instant.now();
     SweepResult result;
     CountDownLatch reported = new CountDownLatch(1);
     try (KubernetesClient client =
             KubeConnection.connect(
-                kubeconfig, context, config, "imds-prober/" + VersionProvider.version());
+                common.kubeconfig, common.context, config, CommonOptions.userAgent());
         Sweeper sweeper =
             new Sweeper(client, config, probeImage, Sweeper.Timing.DEFAULT, Clock.systemUTC())) {
       Thread hook =
@@ -162,12 +163,39 @@ public final class SweepCommand implements Callable<Integer> {
     } catch (SweepException e) {
       err.println("sweep failed: " + e.getMessage());
       reported.countDown();
+      metrics.sweepFailed(Duration.between(t0, Instant.now()));
+      push(push, metrics, err);
       return SweepResult.EXIT_CONFIG;
     }
     try {
+      metrics.record(result);
+      push(push, metrics, err);
       return report(result, out, err);
     } finally {
       reported.countDown();
+    }
+  }
+
+  /** Pushes the metrics when a Pushgateway is given; a failed push is said, not fatal. */
+  private static void push(Pushgateway push, ProberMetrics metrics, PrintWriter err) {
+    if (push == null) {
+      return;
+    }
+    try {
+      push.push(metrics.scrape());
+      logger.info("metrics pushed to {}", push.url());
+    } catch (ProberException e) {
+      err.println("--pushgateway: " + e.getMessage());
+    }
+  }
+
+  /** Applies --log-format; a bad value is a usage error. */
+  static void useLogFormat(CommandLine.Model.CommandSpec spec, String format) {
+    try {
+      LogConfigurator.useFormat(format);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "Invalid value for option '--log-format': " + e.getMessage());
     }
   }
 
@@ -190,7 +218,7 @@ public final class SweepCommand implements Callable<Integer> {
   }
 
   private Map<String, String> overrides() {
-    Map<String, String> out = new LinkedHashMap<>(sets);
+    Map<String, String> out = new LinkedHashMap<>();
     if (selector != null) {
       out.put(Keys.NAMESPACE_SELECTOR.name(), selector);
     }

@@ -213,6 +213,75 @@ public final class Keys {
       new Key<>(
           "api.requestTimeout", "10s", "Bound of one API request", duration(Duration.ofSeconds(1)));
 
+  public static final Key<Duration> SERVE_INTERVAL =
+      new Key<>(
+          "serve.interval",
+          "10m",
+          "serve: time between sweeps (unless serve.schedule is set)",
+          duration(Duration.ofSeconds(1)));
+  public static final Key<String> SERVE_SCHEDULE =
+      new Key<>(
+          "serve.schedule",
+          "",
+          "serve: Quartz cron expression (sec min hour day month weekday), instead of the interval",
+          string().andThen(Keys::cron));
+  public static final Key<Integer> SERVE_METRICS_PORT =
+      new Key<>(
+          "serve.metricsPort",
+          9090,
+          "serve: port of /metrics, /healthz and /readyz",
+          integer(1, 65535));
+  public static final Key<Duration> SERVE_SHUTDOWN_GRACE =
+      new Key<>(
+          "serve.shutdownGrace",
+          "20s",
+          "serve: on SIGTERM, how long a running sweep may take before it is cancelled",
+          duration(Duration.ZERO));
+  public static final Key<Boolean> EVENTS_ENABLED =
+      new Key<>(
+          "events.enabled",
+          true,
+          "serve: a Kubernetes Event on a namespace when it turns exposed and when it recovers",
+          bool());
+  public static final Key<Boolean> LEADER_ELECTION_ENABLED =
+      new Key<>(
+          "leaderElection.enabled",
+          true,
+          "serve: only the holder of a Lease sweeps (run several replicas safely)",
+          bool());
+  public static final Key<String> LEADER_ELECTION_NAMESPACE =
+      new Key<>(
+          "leaderElection.namespace",
+          "",
+          "Namespace of the Lease (empty: the pod's own, from its service account)",
+          string());
+  public static final Key<String> LEADER_ELECTION_LEASE =
+      new Key<>("leaderElection.leaseName", "imds-prober", "Name of the Lease", string());
+  public static final Key<String> LEADER_ELECTION_IDENTITY =
+      new Key<>(
+          "leaderElection.identity",
+          "",
+          "This replica's name in the Lease (empty: $POD_NAME, else the host name)",
+          string());
+  public static final Key<Duration> LEADER_ELECTION_LEASE_DURATION =
+      new Key<>(
+          "leaderElection.leaseDuration",
+          "15s",
+          "How long a Lease holds without renewal",
+          duration(Duration.ofSeconds(1)));
+  public static final Key<Duration> LEADER_ELECTION_RENEW_DEADLINE =
+      new Key<>(
+          "leaderElection.renewDeadline",
+          "10s",
+          "How long the leader tries to renew before it gives up leading",
+          duration(Duration.ofMillis(500)));
+  public static final Key<Duration> LEADER_ELECTION_RETRY_PERIOD =
+      new Key<>(
+          "leaderElection.retryPeriod",
+          "2s",
+          "Time between tries to acquire or renew the Lease",
+          duration(Duration.ofMillis(100)));
+
   /** Every key, in the order of the reference table. */
   public static final List<Key<?>> ALL =
       List.of(
@@ -251,7 +320,19 @@ public final class Keys {
           EXPECT_EGRESS,
           API_RETRIES,
           API_RETRY_INTERVAL,
-          API_REQUEST_TIMEOUT);
+          API_REQUEST_TIMEOUT,
+          SERVE_INTERVAL,
+          SERVE_SCHEDULE,
+          SERVE_METRICS_PORT,
+          SERVE_SHUTDOWN_GRACE,
+          EVENTS_ENABLED,
+          LEADER_ELECTION_ENABLED,
+          LEADER_ELECTION_NAMESPACE,
+          LEADER_ELECTION_LEASE,
+          LEADER_ELECTION_IDENTITY,
+          LEADER_ELECTION_LEASE_DURATION,
+          LEADER_ELECTION_RENEW_DEADLINE,
+          LEADER_ELECTION_RETRY_PERIOD);
 
   private static final Pattern GLOB = Pattern.compile("[a-z0-9*?-]+");
   private static final Pattern LABEL_VALUE =
@@ -265,6 +346,22 @@ public final class Keys {
       }
     }
     return globs;
+  }
+
+  private static String cron(String text) {
+    if (text.isEmpty()) {
+      return text;
+    }
+    try {
+      new org.quartz.CronExpression(text);
+      return text;
+    } catch (java.text.ParseException e) {
+      throw new IllegalArgumentException(
+          "not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week,"
+              + " e.g. '0 */10 * * * ?'): "
+              + e.getMessage(),
+          e);
+    }
   }
 
   private static String pullPolicy(String text) {

@@ -209,6 +209,27 @@ public final class ProberMetrics {
     }
   }
 
+  /**
+   * Drops every per-namespace series: a replica that stops leading must not keep exporting what the
+   * new leader now reports.
+   */
+  public synchronized void forgetNamespaces() {
+    for (MultiGauge g :
+        List.of(
+            namespaceStatus,
+            metadataReachable,
+            checkSuccess,
+            checkDuration,
+            lastProbe,
+            enforcementDelay,
+            namespaces)) {
+      g.register(List.of(), true);
+    }
+    lastFacts.clear();
+    failures.values().forEach(registry::remove);
+    failures.clear();
+  }
+
   private void markSuccess(SweepResult result) {
     lastSuccessMillis.set(result.started().toEpochMilli() + result.durationMs());
     if (lastSuccess == null) {

@@ -1,0 +1,115 @@
+package io.imdsprober.report;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.imdsprober.sweep.NamespaceResult;
+import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.verdict.Verdict;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes Events on a namespace when it turns exposed ({@code MetadataEndpointExposed}, Warning)
+ * and when it recovers ({@code MetadataEndpointBlocked}, Normal: it is judged again and no longer
+ * exposed). {@code kubectl describe namespace} and {@code kubectl get events -n NS} show them.
+ * Remembers each namespace's last verdict; the first sweep of a process counts as a change for an
+ * exposed namespace.
+ */
+public final class NamespaceEvents {
+  public static final String EXPOSED = "MetadataEndpointExposed";
+  public static final String RECOVERED = "MetadataEndpointBlocked";
+  private static final Logger logger = LoggerFactory.getLogger(NamespaceEvents.class);
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final String instance;
+  private final Map<String, Verdict> last = new HashMap<>();
+
+  public NamespaceEvents(KubernetesClient client, Clock clock, String instance) {
+    this.client = client;
+    this.clock = clock;
+    this.instance = instance;
+  }
+
+  /** Records the events a finished sweep calls for. */
+  public synchronized void record(SweepResult result) {
+    Set<String> seen = new HashSet<>();
+    for (NamespaceResult r : result.namespaces()) {
+      String ns = r.namespace();
+      seen.add(ns);
+      Verdict now = r.judgement().verdict();
+      Verdict before = last.get(ns);
+      if (now == Verdict.ERROR) {
+        continue; // no facts: neither an exposure nor a recovery
+      }
+      last.put(ns, now);
+      boolean exposedNow = now == Verdict.EXPOSED && !r.judgement().asExpected();
+      boolean exposedBefore = before == Verdict.EXPOSED;
+      if (exposedNow && !exposedBefore) {
+        emit(
+            ns,
+            "Warning",
+            EXPOSED,
+            "Pods in this namespace can reach the cloud metadata"
+                + " service: "
+                + r.judgement().reason()
+                + " (sweep "
+                + result.id()
+                + ")");
+      } else if (!exposedNow && exposedBefore && now != Verdict.SKIPPED) {
+        emit(
+            ns,
+            "Normal",
+            RECOVERED,
+            "The cloud metadata service is no longer exposed: "
+                + now.word()
+                + ", "
+                + r.judgement().reason()
+                + " (sweep "
+                + result.id()
+                + ")");
+      }
+    }
+    last.keySet().retainAll(seen);
+  }
+
+  private void emit(String ns, String type, String reason, String message) {
+    String now = clock.instant().toString();
+    Event event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withGenerateName(ns + ".imds-prober-")
+            .withNamespace(ns)
+            .endMetadata()
+            .withNewInvolvedObject()
+            .withApiVersion("v1")
+            .withKind("Namespace")
+            .withName(ns)
+            .endInvolvedObject()
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message)
+            .withNewSource()
+            .withComponent("imds-prober")
+            .endSource()
+            .withReportingComponent("imds-prober")
+            .withReportingInstance(instance)
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withCount(1)
+            .build();
+    try {
+      client.v1().events().inNamespace(ns).resource(event).create();
+      logger.info("{}: event {}: {}", ns, reason, message);
+    } catch (KubernetesClientException e) {
+      logger.warn("{}: could not record event {}: {}", ns, reason, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,280 @@
+package io.imdsprober.serve;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.ConfigException;
+import io.imdsprober.config.Keys;
+import io.imdsprober.metrics.MetricsServer;
+import io.imdsprober.metrics.ProberMetrics;
+import io.imdsprober.report.NamespaceEvents;
+import io.imdsprober.schedule.SweepScheduler;
+import io.imdsprober.sweep.ApiErrors;
+import io.imdsprober.sweep.SweepException;
+import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.sweep.Sweeper;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code serve}: sweeps on a schedule while this replica holds the Lease, the metrics of the last
+ * sweep, Events on exposure, and the HTTP endpoints. Only finished sweeps reach metrics and events.
+ */
+public final class ProberService implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(ProberService.class);
+  private static final Duration READY_CACHE = Duration.ofSeconds(5);
+
+  private final KubernetesClient client;
+  private final Config config;
+  private final Clock clock;
+  private final String identity;
+  private final Sweeper sweeper;
+  private final ProberMetrics metrics;
+  private final NamespaceEvents events;
+  private final SweepScheduler scheduler;
+  private final MetricsServer http;
+  private final AtomicBoolean leading = new AtomicBoolean();
+  private final AtomicBoolean healthy = new AtomicBoolean(true);
+  private final Object sweepLock = new Object();
+  private volatile boolean sweeping;
+  private volatile boolean sweptWhileLeading;
+  private volatile boolean stopping;
+  private volatile CompletableFuture<?> election;
+  private volatile Instant apiCheckedAt = Instant.EPOCH;
+  private volatile String apiProblem;
+
+  /**
+   * @param port the metrics port (0 for any free one)
+   * @param identity this replica's name in the Lease and in Events
+   */
+  public ProberService(
+      KubernetesClient client,
+      Config config,
+      String image,
+      String version,
+      Sweeper.Timing timing,
+      Clock clock,
+      String identity,
+      int port) {
+    this.client = client;
+    this.config = config;
+    this.clock = clock;
+    this.identity = identity;
+    checkElectionTimes(config);
+    this.sweeper = new Sweeper(client, config, image, timing, clock);
+    this.metrics = new ProberMetrics(version);
+    this.events = new NamespaceEvents(client, clock, identity);
+    this.scheduler =
+        new SweepScheduler(
+            this::sweepOnce, config.get(Keys.SERVE_SCHEDULE), config.get(Keys.SERVE_INTERVAL));
+    this.http =
+        new MetricsServer(
+            new InetSocketAddress(port), metrics::scrape, this::healthy, this::notReadyBecause);
+  }
+
+  /** Serves the endpoints and starts leading (or trying to). */
+  public void start() {
+    http.start();
+    logger.info("serving /metrics, /healthz, /readyz on port {}", http.port());
+    if (!config.get(Keys.LEADER_ELECTION_ENABLED)) {
+      startLeading();
+      return;
+    }
+    String ns = config.get(Keys.LEADER_ELECTION_NAMESPACE);
+    if (ns.isEmpty()) {
+      ns = client.getNamespace() == null ? "default" : client.getNamespace();
+    }
+    String lease = config.get(Keys.LEADER_ELECTION_LEASE);
+    logger.info("{} asks for Lease {}/{}", identity, ns, lease);
+    election =
+        client
+            .leaderElector()
+            .withConfig(
+                new LeaderElectionConfigBuilder()
+                    .withName("imds-prober")
+                    .withLock(new LeaseLock(ns, lease, identity))
+                    .withLeaseDuration(config.get(Keys.LEADER_ELECTION_LEASE_DURATION))
+                    .withRenewDeadline(config.get(Keys.LEADER_ELECTION_RENEW_DEADLINE))
+                    .withRetryPeriod(config.get(Keys.LEADER_ELECTION_RETRY_PERIOD))
+                    .withReleaseOnCancel()
+                    .withLeaderCallbacks(
+                        new LeaderCallbacks(
+                            this::startLeading,
+                            this::stopLeading,
+                            leader -> logger.info("the leader is {}", leader)))
+                    .build())
+            .build()
+            .start();
+  }
+
+  /** The metrics port. */
+  public int port() {
+    return http.port();
+  }
+
+  /** Whether this replica sweeps now. */
+  public boolean leading() {
+    return leading.get();
+  }
+
+  public ProberMetrics metrics() {
+    return metrics;
+  }
+
+  private void startLeading() {
+    if (stopping) {
+      return;
+    }
+    logger.info("{} leads: sweeping {}", identity, scheduler.describe());
+    leading.set(true);
+    sweptWhileLeading = false;
+    scheduler.start();
+  }
+
+  private void stopLeading() {
+    if (!leading.getAndSet(false)) {
+      return;
+    }
+    logger.info("{} stopped leading: sweeps paused, per-namespace series dropped", identity);
+    scheduler.pause();
+    sweeper.cancel();
+    metrics.forgetNamespaces();
+  }
+
+  /** One scheduled sweep; never throws (the scheduler thread must live). */
+  void sweepOnce() {
+    if (!leading.get() || stopping) {
+      return;
+    }
+    synchronized (sweepLock) {
+      sweeping = true;
+    }
+    Instant t0 = clock.instant();
+    try {
+      SweepResult result = sweeper.sweep();
+      if (!leading.get()) {
+        return; // lost the Lease meanwhile: the new leader reports
+      }
+      metrics.record(result);
+      if (config.get(Keys.EVENTS_ENABLED)) {
+        events.record(result);
+      }
+      sweptWhileLeading = true;
+    } catch (SweepException e) {
+      logger.error("sweep failed: {}", e.getMessage());
+      metrics.sweepFailed(Duration.between(t0, clock.instant()));
+    } catch (RuntimeException e) {
+      logger.error("sweep crashed; /healthz now fails", e);
+      healthy.set(false);
+      metrics.sweepFailed(Duration.between(t0, clock.instant()));
+    } finally {
+      synchronized (sweepLock) {
+        sweeping = false;
+        sweepLock.notifyAll();
+      }
+    }
+  }
+
+  private boolean healthy() {
+    return healthy.get() && scheduler.alive();
+  }
+
+  /** Null when ready: the API server answers and, on the leader, a sweep has completed. */
+  private String notReadyBecause() {
+    Instant now = clock.instant();
+    if (Duration.between(apiCheckedAt, now).compareTo(READY_CACHE) > 0) {
+      try {
+        client.getKubernetesVersion();
+        apiProblem = null;
+      } catch (KubernetesClientException e) {
+        apiProblem =
+            ApiErrors.describe("read its version", String.valueOf(client.getMasterUrl()), e);
+      }
+      apiCheckedAt = now;
+    }
+    if (apiProblem != null) {
+      return apiProblem;
+    }
+    if (leading.get() && !sweptWhileLeading) {
+      return "leading, no sweep completed yet";
+    }
+    return null;
+  }
+
+  /**
+   * SIGTERM: stops scheduling, lets a running sweep finish within {@code grace} and cancels it
+   * after that (its Jobs are deleted), gives up the Lease, closes the endpoints.
+   */
+  public void stop(Duration grace) {
+    stopping = true;
+    scheduler.pause();
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (sweepLock) {
+      while (sweeping && System.nanoTime() < deadline) {
+        try {
+          sweepLock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (sweeping) {
+        logger.info("the running sweep did not end within {}; cancelling it", grace);
+        sweeper.cancel();
+        while (sweeping) {
+          try {
+            sweepLock.wait(1000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+      }
+    }
+    CompletableFuture<?> e = election;
+    if (e != null) {
+      e.cancel(true); // releases the Lease
+    }
+    leading.set(false);
+    close();
+  }
+
+  @Override
+  public void close() {
+    scheduler.close();
+    sweeper.close();
+    http.close();
+  }
+
+  private static void checkElectionTimes(Config c) {
+    Duration lease = c.get(Keys.LEADER_ELECTION_LEASE_DURATION);
+    Duration renew = c.get(Keys.LEADER_ELECTION_RENEW_DEADLINE);
+    Duration retry = c.get(Keys.LEADER_ELECTION_RETRY_PERIOD);
+    if (lease.compareTo(renew) <= 0 || renew.compareTo(retry) <= 0) {
+      throw new ConfigException(
+          "leaderElection.leaseDuration ("
+              + lease
+              + ") must be longer than leaderElection.renewDeadline ("
+              + renew
+              + "), and that longer than leaderElection.retryPeriod ("
+              + retry
+              + ")");
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}
