@@ -71,6 +71,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
       json.setWithSequenceNumber(false);
       json.setWithNanoseconds(false);
       json.setWithContext(false);
+      json.setWithMessage(false);
+      json.setWithArguments(false);
+      json.setWithFormattedMessage(true);
       json.start();
       return json;
     }

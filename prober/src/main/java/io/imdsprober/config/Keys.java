@@ -229,8 +229,8 @@ public final class Keys {
       new Key<>(
           "serve.metricsPort",
           9090,
-          "serve: port of /metrics, /healthz and /readyz",
-          integer(1, 65535));
+          "serve: port of /metrics, /healthz and /readyz (0: any free port, logged)",
+          integer(0, 65535));
   public static final Key<Duration> SERVE_SHUTDOWN_GRACE =
       new Key<>(
           "serve.shutdownGrace",

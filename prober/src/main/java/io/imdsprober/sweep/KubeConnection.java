@@ -17,6 +17,19 @@ import java.nio.file.Path;
 public final class KubeConnection {
   private KubeConnection() {}
 
+  /** Whether fabric8's search would find a cluster, rather than fall back to a default URL. */
+  static boolean clusterConfigured() {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    if (kubeconfig != null && !kubeconfig.isBlank()) {
+      return true;
+    }
+    if (Files.isReadable(Path.of(System.getProperty("user.home"), ".kube", "config"))) {
+      return true;
+    }
+    return System.getenv("KUBERNETES_SERVICE_HOST") != null
+        && Files.isReadable(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
+  }
+
   /**
    * A client for the API server the arguments name.
    *
@@ -40,6 +53,11 @@ public final class KubeConnection {
             "--kubeconfig " + kubeconfig + ": cannot use it: " + e.getMessage(), e);
       }
     } else {
+      if (!clusterConfigured()) {
+        throw new ConfigException(
+            "no cluster configured: give --kubeconfig, set KUBECONFIG, write ~/.kube/config, or"
+                + " run in a pod with a service account");
+      }
       config = Config.autoConfigure(context);
     }
     if (context != null

@@ -85,7 +85,7 @@ class ProbeCommandTest {
   }
 
   @Test
-  @DisplayName("--help, --version and the modes still to come")
+  @DisplayName("--help, --version, and serve with a kubeconfig that is not there")
   void helpAndVersion() {
     Cli.Result help = run("probe", "--help");
     assertThat(help.exit()).isZero();
@@ -93,7 +93,10 @@ class ProbeCommandTest {
     Cli.Result version = run("--version");
     assertThat(version.exit()).isZero();
     assertThat(version.out()).startsWith("imds-prober ");
-    assertThat(run("serve").exit()).isEqualTo(3);
+    Cli.Result serve = run("serve", "--kubeconfig", "/nonexistent/kubeconfig");
+    assertThat(serve.exit()).isEqualTo(3);
+    assertThat(serve.err())
+        .contains("--kubeconfig /nonexistent/kubeconfig: no readable file there");
     assertThat(run().exit()).isEqualTo(2);
   }
 

@@ -6,29 +6,50 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The README's configuration reference is the key table: same keys, same variables. */
+/**
+ * The README's configuration reference is the key table: same keys, variables, defaults and
+ * descriptions. When a key changes, the failure prints the rows to paste.
+ */
 class ReadmeKeysTest {
-  private static final Pattern ROW =
-      Pattern.compile("^\\| `([a-zA-Z.]+)` \\| `(IMDS_PROBER_[A-Z_]+)` \\|");
+  /** The README row of a key. */
+  static String row(Key<?> k) {
+    Object d = k.defaultValue();
+    String def;
+    if (d instanceof List<?> l) {
+      def = l.isEmpty() ? "none" : String.join(", ", l.stream().map(x -> "`" + x + "`").toList());
+    } else if (d instanceof Map<?, ?> m) {
+      List<String> parts = new ArrayList<>();
+      new TreeMap<>(m).forEach((x, y) -> parts.add("`" + x + "=" + y + "`"));
+      def = m.isEmpty() ? "none" : String.join(", ", parts);
+    } else {
+      def = String.valueOf(d).isEmpty() ? "none" : "`" + d + "`";
+    }
+    return "| `"
+        + k.name()
+        + "` | `"
+        + k.envName()
+        + "` | "
+        + def
+        + " | "
+        + k.description().replace("|", "\\|")
+        + " |";
+  }
 
   @Test
-  @DisplayName("every configuration key is in the README's reference table, and nothing else")
+  @DisplayName("every configuration key is in the README's reference table as the code has it")
   void readmeListsEveryKey() throws Exception {
-    Path readme = Path.of("..", "README.md");
-    List<String> rows = new ArrayList<>();
-    for (String line : Files.readAllLines(readme)) {
-      Matcher m = ROW.matcher(line);
-      if (m.find()) {
-        rows.add(m.group(1) + " " + m.group(2));
-      }
-    }
+    List<String> rows =
+        Files.readAllLines(Path.of("..", "README.md")).stream()
+            .filter(line -> line.matches("^\\| `[a-zA-Z.]+` \\| `IMDS_PROBER_[A-Z_]+` \\|.*"))
+            .toList();
+    List<String> expected = Keys.ALL.stream().map(ReadmeKeysTest::row).toList();
     assertThat(rows)
-        .containsExactlyElementsOf(
-            Keys.ALL.stream().map(k -> k.name() + " " + k.envName()).toList());
+        .as("README configuration rows; expected:%n%s", String.join("\n", expected))
+        .containsExactlyElementsOf(expected);
   }
 }

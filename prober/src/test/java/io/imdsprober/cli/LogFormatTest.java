@@ -1,0 +1,54 @@
+package io.imdsprober.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class LogFormatTest {
+  @AfterEach
+  void back() {
+    LogConfigurator.useFormat("text");
+  }
+
+  static String logged(String format, String message) {
+    PrintStream err = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      LogConfigurator.useFormat(format);
+      LoggerFactory.getLogger("io.imdsprober.sweep.Sweeper").info("sweep {} done", message);
+    } finally {
+      System.setErr(err);
+    }
+    return buf.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  @DisplayName("--log-format json writes one JSON object per line; text is the default")
+  void formats() {
+    String json = logged("json", "s1").strip();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> line = new KubernetesSerialization().unmarshal(json, Map.class);
+    assertThat(line)
+        .containsEntry("level", "INFO")
+        .containsEntry("formattedMessage", "sweep s1 done")
+        .containsEntry("loggerName", "io.imdsprober.sweep.Sweeper");
+    assertThat(logged("text", "s2")).contains(" INFO  Sweeper - sweep s2 done");
+  }
+
+  @Test
+  @DisplayName("an unknown --log-format is a usage error")
+  void badFormat() {
+    Cli.Result r = Cli.run("sweep", "--once", "--log-format", "xml");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--log-format").contains("'xml' is not text|json");
+  }
+}
