@@ -41,6 +41,8 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(System.getenv("IMDS_PROBER_LOG_LEVEL"), Level.INFO));
     root.addAppender(appender);
+    // Quartz logs its whole set-up at INFO; its warnings still show
+    context.getLogger("org.quartz").setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 
