@@ -4,34 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.imdsprober.verdict.Verdict;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** What a sweep asks of the API server: bounded, counted, retried when the server struggles. */
-class SweepEconomyTest {
+class SweepEconomyTest extends SweepTestCase {
   private static final Pattern NAMESPACED = Pattern.compile("/namespaces/([^/?]+)/");
-
-  @TempDir Path dir;
-  SweepFixture fx;
-
-  @BeforeEach
-  void setUp() {
-    fx = new SweepFixture(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    fx.close();
-  }
 
   @Test
   @DisplayName(

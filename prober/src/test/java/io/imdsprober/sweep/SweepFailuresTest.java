@@ -13,29 +13,13 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.imdsprober.verdict.Verdict;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every way a probe can fail is an error with its bounded reason; the sweep goes on. */
-class SweepFailuresTest {
-  @TempDir Path dir;
-  SweepFixture fx;
-
-  @BeforeEach
-  void setUp() {
-    fx = new SweepFixture(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    fx.close();
-  }
+class SweepFailuresTest extends SweepTestCase {
 
   static Status status(int code, String reason, String message) {
     return new StatusBuilder()

@@ -4,30 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Which namespaces a sweep probes, and the orphan Jobs it removes. */
-class SweepSelectionTest {
-  @TempDir Path dir;
-  SweepFixture fx;
-
-  @BeforeEach
-  void setUp() {
-    fx = new SweepFixture(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    fx.close();
-  }
+class SweepSelectionTest extends SweepTestCase {
 
   @Test
   @DisplayName(

@@ -5,29 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imdsprober.verdict.Expectations;
 import io.imdsprober.verdict.Verdict;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Sweeps against the mock API server with a fake kubelet: verdicts, skip, cleanup. */
-class SweeperTest {
-  @TempDir Path dir;
-  SweepFixture fx;
-
-  @BeforeEach
-  void setUp() {
-    fx = new SweepFixture(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    fx.close();
-  }
+class SweeperTest extends SweepTestCase {
 
   static Map<String, String> verdicts(SweepResult r) {
     return r.namespaces().stream()
