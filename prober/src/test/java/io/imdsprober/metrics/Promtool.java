@@ -10,6 +10,25 @@ import java.util.concurrent.TimeUnit;
 public final class Promtool {
   private Promtool() {}
 
+  /** The result of one promtool run. */
+  public record Run(int exit, String output) {}
+
+  /** Runs promtool with the arguments in a directory. */
+  public static Run run(Path dir, String... args) throws IOException, InterruptedException {
+    Path promtool = Tools.require("promtool", "prometheus");
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(promtool.toString());
+    cmd.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("promtool " + String.join(" ", args) + " did not finish");
+    }
+    return new Run(p.exitValue(), out);
+  }
+
   /** What {@code promtool check metrics} says of a scrape: empty when it is clean. */
   public static String checkMetrics(String scrape) throws IOException, InterruptedException {
     Path promtool = Tools.require("promtool", "prometheus");

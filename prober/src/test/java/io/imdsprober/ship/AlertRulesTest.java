@@ -1,0 +1,103 @@
+package io.imdsprober.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.imdsprober.metrics.Promtool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The PrometheusRule's spec, checked and unit-tested by the real promtool. */
+class AlertRulesTest {
+  static final Path RULE = Manifests.MANIFESTS.resolve("base/prometheusrule.yaml");
+  static final Path TESTS = Manifests.MANIFESTS.resolve("base/tests/alerts-test.yaml");
+  static final List<String> ALERTS =
+      List.of(
+          "ImdsProberMetadataExposed",
+          "ImdsProberMetadataReachable",
+          "ImdsProberProbeDegraded",
+          "ImdsProberProbeFailing",
+          "ImdsProberNamespaceStale",
+          "ImdsProberDown");
+
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> rules() throws Exception {
+    GenericKubernetesResource r =
+        Manifests.SERIALIZATION.unmarshal(Files.readString(RULE), GenericKubernetesResource.class);
+    Map<String, Object> spec = (Map<String, Object>) r.getAdditionalProperties().get("spec");
+    List<Map<String, Object>> groups = (List<Map<String, Object>>) spec.get("groups");
+    return groups.stream()
+        .flatMap(g -> ((List<Map<String, Object>>) g.get("rules")).stream())
+        .toList();
+  }
+
+  static Path ruleFile(Path dir) throws Exception {
+    GenericKubernetesResource r =
+        Manifests.SERIALIZATION.unmarshal(Files.readString(RULE), GenericKubernetesResource.class);
+    return Files.writeString(
+        dir.resolve("rules.yaml"),
+        Manifests.SERIALIZATION.asYaml(r.getAdditionalProperties().get("spec")));
+  }
+
+  @Test
+  @DisplayName("promtool check rules and promtool test rules pass on the PrometheusRule's spec")
+  void promtool(@TempDir Path dir) throws Exception {
+    ruleFile(dir);
+    Files.copy(TESTS, dir.resolve("alerts-test.yaml"));
+    Promtool.Run check = Promtool.run(dir, "check", "rules", "rules.yaml");
+    assertThat(check.exit()).as(check.output()).isZero();
+    assertThat(check.output()).contains("SUCCESS: 6 rules found");
+    Promtool.Run test = Promtool.run(dir, "test", "rules", "alerts-test.yaml");
+    assertThat(test.exit()).as(test.output()).isZero();
+    assertThat(test.output()).contains("SUCCESS");
+  }
+
+  @Test
+  @DisplayName(
+      "every alert of DESIGN.md, with severity, summary, description and its runbook anchor")
+  void everyAlertComplete() throws Exception {
+    String runbook = Files.readString(Manifests.ROOT.resolve("docs/runbook.md"));
+    List<Map<String, Object>> rules = rules();
+    assertThat(rules).extracting(r -> r.get("alert")).containsExactlyElementsOf(ALERTS);
+    for (Map<String, Object> r : rules) {
+      String alert = (String) r.get("alert");
+      @SuppressWarnings("unchecked")
+      Map<String, String> labels = (Map<String, String>) r.get("labels");
+      @SuppressWarnings("unchecked")
+      Map<String, String> ann = (Map<String, String>) r.get("annotations");
+      assertThat(labels.get("severity")).as(alert).isIn("critical", "warning");
+      assertThat(ann).as(alert).containsKeys("summary", "description", "runbook_url");
+      if (!alert.equals("ImdsProberDown")) {
+        assertThat(ann.get("description")).as(alert).contains("{{ $labels.namespace }}");
+      }
+      String anchor = alert.toLowerCase(Locale.ROOT);
+      assertThat(ann.get("runbook_url")).as(alert).endsWith("docs/runbook.md#" + anchor);
+      assertThat(runbook)
+          .as("runbook heading for " + alert)
+          .containsPattern("(?m)^## " + alert + "$");
+      for (String name : Contract.namesIn((String) r.get("expr"))) {
+        assertThat(Contract.NAMES).as(alert + " uses " + name).contains(name);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("the rule tests make every alert fire and stay silent")
+  void testsCoverEveryAlert() throws Exception {
+    String tests = Files.readString(TESTS);
+    for (String alert : ALERTS) {
+      assertThat(tests)
+          .as(alert + " fires somewhere")
+          .containsPattern("alertname: " + alert + "\\s+exp_alerts:\\s*\\n\\s+- exp_labels");
+      assertThat(tests)
+          .as(alert + " stays silent somewhere")
+          .containsPattern("alertname: " + alert + "\\s+exp_alerts: \\[\\]");
+    }
+  }
+}

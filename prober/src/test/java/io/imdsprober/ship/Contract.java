@@ -1,0 +1,42 @@
+package io.imdsprober.ship;
+
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The metric names of DESIGN.md's contract, and the names a PromQL text uses. */
+final class Contract {
+  /** The contract's names, with a histogram's series suffixes. */
+  static final Set<String> NAMES =
+      Set.of(
+          "imds_prober_namespace_status",
+          "imds_prober_metadata_reachable",
+          "imds_prober_check_success",
+          "imds_prober_check_duration_seconds",
+          "imds_prober_last_probe_timestamp_seconds",
+          "imds_prober_enforcement_delay_seconds",
+          "imds_prober_probe_failures_total",
+          "imds_prober_sweeps_total",
+          "imds_prober_sweep_duration_seconds_bucket",
+          "imds_prober_sweep_duration_seconds_sum",
+          "imds_prober_sweep_duration_seconds_count",
+          "imds_prober_namespaces",
+          "imds_prober_build_info",
+          // issue 4: exported once a sweep judged every namespace (also pushed by sweep --once)
+          "imds_prober_last_success_timestamp_seconds");
+
+  private static final Pattern NAME = Pattern.compile("\\bimds_prober_[a-z_]+\\b");
+
+  private Contract() {}
+
+  /** The imds_prober_* names a PromQL expression uses. */
+  static Set<String> namesIn(String promql) {
+    Set<String> out = new TreeSet<>();
+    Matcher m = NAME.matcher(promql);
+    while (m.find()) {
+      out.add(m.group());
+    }
+    return out;
+  }
+}

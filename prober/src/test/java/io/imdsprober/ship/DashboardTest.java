@@ -1,0 +1,179 @@
+package io.imdsprober.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.Keys;
+import io.imdsprober.metrics.Promtool;
+import io.imdsprober.serve.ProberService;
+import io.imdsprober.sweep.FakeKubelet;
+import io.imdsprober.sweep.KubeConnection;
+import io.imdsprober.sweep.MockCluster;
+import io.imdsprober.sweep.ProbeFacts;
+import io.imdsprober.sweep.Sweeper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Grafana dashboard: every query parses, uses the contract only, and finds its metrics. */
+class DashboardTest {
+  static final Path DASHBOARD = Manifests.ROOT.resolve("grafana/imds-prober.json");
+
+  /** Every panel query, by "panel title / refId", with Grafana's variables filled in. */
+  @SuppressWarnings("unchecked")
+  static Map<String, String> queries() throws Exception {
+    Map<String, Object> dash =
+        Manifests.SERIALIZATION.unmarshal(Files.readString(DASHBOARD), Map.class);
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map<String, Object> panel : (List<Map<String, Object>>) dash.get("panels")) {
+      for (Map<String, Object> t : (List<Map<String, Object>>) panel.get("targets")) {
+        String expr =
+            ((String) t.get("expr"))
+                .replace("$namespace", ".*")
+                .replace("$__rate_interval", "5m")
+                .replace("$__range", "1h");
+        out.put(panel.get("title") + " / " + t.get("refId"), expr);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  @DisplayName("the panels the issue asks for, and the datasource and namespace variables")
+  @SuppressWarnings("unchecked")
+  void panelsAndVariables() throws Exception {
+    Map<String, Object> dash =
+        Manifests.SERIALIZATION.unmarshal(Files.readString(DASHBOARD), Map.class);
+    List<String> titles =
+        ((List<Map<String, Object>>) dash.get("panels"))
+            .stream().map(p -> (String) p.get("title")).toList();
+    assertThat(titles)
+        .contains(
+            "Exposed namespaces",
+            "Status per namespace",
+            "Metadata reachability",
+            "DNS and egress success",
+            "Probe failures by reason",
+            "Sweep duration",
+            "Freshness per namespace");
+    List<Map<String, Object>> vars =
+        (List<Map<String, Object>>) ((Map<String, Object>) dash.get("templating")).get("list");
+    assertThat(vars)
+        .extracting(v -> v.get("name") + ":" + v.get("type"))
+        .contains("datasource:datasource", "namespace:query");
+  }
+
+  @Test
+  @DisplayName("every panel query parses (promtool) and uses only metric names of the contract")
+  void queriesParse(@TempDir Path dir) throws Exception {
+    StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+    int i = 0;
+    for (Map.Entry<String, String> q : queries().entrySet()) {
+      rules.append("      - record: dashboard:query_").append(i++).append('\n');
+      rules.append("        expr: '").append(q.getValue().replace("'", "''")).append("'\n");
+      for (String name : Contract.namesIn(q.getValue())) {
+        assertThat(Contract.NAMES).as(q.getKey() + " uses " + name).contains(name);
+      }
+    }
+    Files.writeString(dir.resolve("dashboard-rules.yaml"), rules);
+    Promtool.Run check = Promtool.run(dir, "check", "rules", "dashboard-rules.yaml");
+    assertThat(check.exit()).as(check.output()).isZero();
+    assertThat(check.output()).contains("SUCCESS: " + i + " rules found");
+  }
+
+  @Test
+  @DisplayName("every metric name the dashboard uses is in a real scrape of serve")
+  void namesAreExported(@TempDir Path dir) throws Exception {
+    Set<String> used = new TreeSet<>();
+    for (String q : queries().values()) {
+      used.addAll(Contract.namesIn(q));
+    }
+    String scrape;
+    try (MockCluster cluster = new MockCluster();
+        FakeKubelet kubelet =
+            new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED))) {
+      cluster.node("node-1", "aws:///eu-west-1a/i-0abc", Map.of());
+      cluster.namespace("safe");
+      cluster.namespace("open");
+      kubelet.script("open", FakeKubelet.facts(ProbeFacts.EXPOSED));
+      Config config =
+          Config.load(
+              Keys.ALL,
+              null,
+              Map.of(),
+              Map.of(
+                  "serve.interval",
+                  "1s",
+                  "leaderElection.enabled",
+                  "false",
+                  "probe.deadline",
+                  "5s",
+                  "orphans.maxAge",
+                  "1m"));
+      KubernetesClient client =
+          KubeConnection.connect(cluster.kubeconfig(dir), null, config, MockCluster.PROBER_AGENT);
+      ProberService service =
+          new ProberService(
+              client,
+              config,
+              "x",
+              "test",
+              new Sweeper.Timing(Duration.ofMillis(300), Duration.ofMillis(500)),
+              Clock.systemUTC(),
+              "dash",
+              0);
+      try {
+        service.start();
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                () ->
+                    service
+                        .metrics()
+                        .scrape()
+                        .contains("imds_prober_last_success_timestamp_seconds"));
+        // a failing namespace from the next sweep on: failures by reason
+        cluster.namespace("denied");
+        cluster
+            .server
+            .expect()
+            .post()
+            .withPath("/apis/batch/v1/namespaces/denied/jobs")
+            .andReturn(
+                403,
+                new StatusBuilder()
+                    .withCode(403)
+                    .withMessage("admission webhook \"x\" denied the request")
+                    .build())
+            .always();
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> service.metrics().scrape().contains("imds_prober_probe_failures_total{"));
+        scrape = ServeScrape.get(service.port());
+      } finally {
+        service.close();
+        client.close();
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (String name : used) {
+      if (!scrape.matches("(?s).*(^|\\n)" + name + "[{ ].*")) {
+        missing.add(name);
+      }
+    }
+    assertThat(missing).as("used by the dashboard, absent from the scrape").isEmpty();
+  }
+}
