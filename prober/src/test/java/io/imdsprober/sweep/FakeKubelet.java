@@ -72,7 +72,10 @@ public final class FakeKubelet implements AutoCloseable {
                 });
   }
 
-  /** Gives every pod this name from now on, so a test can expect its log path. */
+  /**
+   * Gives every pod this name from now on, so a test can expect its log path; a pod of that name
+   * left by an earlier sweep (no garbage collector here) is deleted first.
+   */
   public FakeKubelet podName(String name) {
     fixedName = name;
     return this;
@@ -156,6 +159,9 @@ public final class FakeKubelet implements AutoCloseable {
             .withNodeName("node-1")
             .endSpec()
             .build();
+    if (fixedName != null) {
+      client.pods().inNamespace(ns).withName(name).delete();
+    }
     Pod created = client.pods().inNamespace(ns).resource(pod).create();
     created.setStatus(status);
     return client.pods().inNamespace(ns).resource(created).updateStatus();

@@ -1,0 +1,303 @@
+package io.imdsprober.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.Keys;
+import io.imdsprober.report.NamespaceEvents;
+import io.imdsprober.serve.ProberService;
+import io.imdsprober.sweep.FakeKubelet;
+import io.imdsprober.sweep.KubeConnection;
+import io.imdsprober.sweep.MockCluster;
+import io.imdsprober.sweep.ProbeFacts;
+import io.imdsprober.sweep.ProbeJobs;
+import io.imdsprober.sweep.Sweeper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Least privilege, proven: the prober runs every path it has (sweeps with every kind of probe
+ * outcome, orphans, leader election, Events, readiness) against the mock API server; each request
+ * it made must be allowed by manifests/base/rbac.yaml, and each rule there must be needed by one.
+ */
+class RbacTest {
+  static final String HOME = "imds-prober";
+
+  /** One request as RBAC sees it. */
+  record Access(String verb, String group, String resource, String namespace) {
+    String key() {
+      return verb + " " + (group.isEmpty() ? "core" : group) + "/" + resource;
+    }
+  }
+
+  static Access access(RecordedRequest r) {
+    String path = r.getPath();
+    String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
+    String[] seg = path.replaceAll("\\?.*", "").replaceAll("^/", "").split("/");
+    int i;
+    String group;
+    if (seg[0].equals("api")) {
+      group = "";
+      i = 2;
+    } else if (seg[0].equals("apis")) {
+      group = seg[1];
+      i = 3;
+    } else {
+      return new Access(r.getMethod(), "nonResourceURL", "/" + String.join("/", seg), null);
+    }
+    String namespace = null;
+    if (seg.length > i + 2 && seg[i].equals("namespaces")) {
+      namespace = seg[i + 1];
+      i += 2;
+    }
+    String resource = seg[i];
+    String name = seg.length > i + 1 ? seg[i + 1] : null;
+    if (seg.length > i + 2) {
+      resource = resource + "/" + seg[i + 2];
+    }
+    String verb =
+        switch (r.getMethod()) {
+          case "GET" -> query.contains("watch=true") ? "watch" : name == null ? "list" : "get";
+          case "POST" -> "create";
+          case "PUT" -> "update";
+          case "PATCH" -> "patch";
+          case "DELETE" -> name == null ? "deletecollection" : "delete";
+          default -> r.getMethod();
+        };
+    return new Access(verb, group, resource, namespace);
+  }
+
+  static boolean allows(PolicyRule rule, Access a) {
+    return rule.getApiGroups().contains(a.group())
+        && rule.getResources().contains(a.resource())
+        && rule.getVerbs().contains(a.verb());
+  }
+
+  /** Every request the prober makes on its paths, recorded by the mock API server. */
+  static List<Access> recordedAccesses(Path dir) throws Exception {
+    List<Access> out = new ArrayList<>();
+    try (MockCluster cluster = new MockCluster();
+        FakeKubelet kubelet =
+            new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED))) {
+      cluster.node("node-1", "aws:///eu-west-1a/i-0abc", Map.of());
+      cluster.namespace(HOME);
+      cluster.namespace("open");
+      cluster.namespace("safe");
+      cluster.namespace("refused");
+      cluster.namespace("logs");
+      kubelet.podName("probe-x");
+      kubelet.script("open", FakeKubelet.facts(ProbeFacts.EXPOSED));
+      kubelet.script(
+          "refused",
+          FakeKubelet.failedCreate("Error creating: pods \"x\" is forbidden: exceeded quota: q"));
+      kubelet.script("logs", FakeKubelet.terminated("", 1));
+      cluster
+          .server
+          .expect()
+          .get()
+          .withPath("/api/v1/namespaces/logs/pods/probe-x/log?pretty=false&tailLines=20")
+          .andReturn(200, ProbeFacts.PROTECTED + "\n")
+          .always();
+      // an orphan from a crashed sweep (the prober's clock runs 2 h ahead, so it is old)
+      cluster
+          .admin
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace("safe")
+          .resource(
+              new JobBuilder()
+                  .withNewMetadata()
+                  .withName("imds-probe-old")
+                  .withLabels(ProbeJobs.ownLabels("20260101-000000-dead"))
+                  .endMetadata()
+                  .withNewSpec()
+                  .withNewTemplate()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("p")
+                  .withImage("x")
+                  .endContainer()
+                  .endSpec()
+                  .endTemplate()
+                  .endSpec()
+                  .build())
+          .create();
+      Config config =
+          Config.load(
+              Keys.ALL,
+              null,
+              Map.of(),
+              Map.of(
+                  "serve.interval",
+                  "1s",
+                  "probe.deadline",
+                  "5s",
+                  "orphans.maxAge",
+                  "1m",
+                  "namespaces.exclude",
+                  HOME,
+                  "leaderElection.namespace",
+                  HOME,
+                  "leaderElection.leaseDuration",
+                  "3s",
+                  "leaderElection.renewDeadline",
+                  "2s",
+                  "leaderElection.retryPeriod",
+                  "200ms"));
+      cluster.proberRequests();
+      KubernetesClient client =
+          KubeConnection.connect(cluster.kubeconfig(dir), null, config, MockCluster.PROBER_AGENT);
+      ProberService service =
+          new ProberService(
+              client,
+              config,
+              "x",
+              "test",
+              new Sweeper.Timing(Duration.ofMillis(300), Duration.ofMillis(500)),
+              Clock.offset(Clock.systemUTC(), Duration.ofHours(2)),
+              "rbac",
+              0);
+      try {
+        service.start();
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    cluster.admin.v1().events().inNamespace("open").list().getItems().stream()
+                            .anyMatch(e -> NamespaceEvents.EXPOSED.equals(e.getReason()))
+                        && service.metrics().scrape().contains("reason=\"quota-exceeded\"")
+                        && service
+                            .metrics()
+                            .scrape()
+                            .contains("namespace=\"logs\",status=\"protected\"} 1.0"));
+        HttpClient.newBuilder()
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .build()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/readyz"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        service.stop(Duration.ofSeconds(5));
+      } finally {
+        service.close();
+        client.close();
+      }
+      assertThat(
+              cluster
+                  .admin
+                  .batch()
+                  .v1()
+                  .jobs()
+                  .inNamespace("safe")
+                  .withName("imds-probe-old")
+                  .get())
+          .as("the orphan was deleted")
+          .isNull();
+      for (RecordedRequest r : cluster.proberRequests()) {
+        out.add(access(r));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  @DisplayName(
+      "each request the prober makes is allowed by manifests/base, and each rule there is needed")
+  void leastPrivilege(@TempDir Path dir) throws Exception {
+    List<HasMetadata> rbac =
+        Manifests.objects(Files.readString(Manifests.MANIFESTS.resolve("base/rbac.yaml")));
+    List<PolicyRule> clusterRules =
+        Manifests.one(rbac, ClusterRole.class, "imds-prober").getRules();
+    List<PolicyRule> homeRules = Manifests.one(rbac, Role.class, "imds-prober-leader").getRules();
+    List<Access> accesses = recordedAccesses(dir);
+
+    Set<String> denied = new TreeSet<>();
+    Set<String> used = new TreeSet<>();
+    for (Access a : accesses) {
+      if (a.group().equals("nonResourceURL")) {
+        // /version (readiness): every authenticated identity may read it
+        // (system:public-info-viewer)
+        assertThat(a.resource()).isEqualTo("/version");
+        continue;
+      }
+      boolean ok = false;
+      for (PolicyRule rule : clusterRules) {
+        if (allows(rule, a)) {
+          ok = true;
+          used.add("ClusterRole " + ruleKey(rule, a));
+        }
+      }
+      if (HOME.equals(a.namespace())) {
+        for (PolicyRule rule : homeRules) {
+          if (allows(rule, a)) {
+            ok = true;
+            used.add("Role " + ruleKey(rule, a));
+          }
+        }
+      }
+      if (!ok) {
+        denied.add(a.key() + (a.namespace() == null ? "" : " in " + a.namespace()));
+      }
+    }
+    assertThat(denied).as("requests the roles do not allow").isEmpty();
+
+    Set<String> granted = new TreeSet<>();
+    for (PolicyRule rule : clusterRules) {
+      granted.addAll(grants("ClusterRole", rule));
+    }
+    for (PolicyRule rule : homeRules) {
+      granted.addAll(grants("Role", rule));
+    }
+    granted.removeAll(used);
+    assertThat(granted).as("grants no request needs").isEmpty();
+    assertThat(accesses)
+        .extracting(Access::key)
+        .contains(
+            "watch core/pods",
+            "create batch/jobs",
+            "delete batch/jobs",
+            "get core/pods/log",
+            "list core/events",
+            "create core/events",
+            "patch coordination.k8s.io/leases");
+  }
+
+  private static String ruleKey(PolicyRule rule, Access a) {
+    return a.verb() + " " + (a.group().isEmpty() ? "core" : a.group()) + "/" + a.resource();
+  }
+
+  private static List<String> grants(String role, PolicyRule rule) {
+    List<String> out = new ArrayList<>();
+    for (String g : rule.getApiGroups()) {
+      for (String r : rule.getResources()) {
+        for (String v : rule.getVerbs()) {
+          out.add(role + " " + v + " " + (g.isEmpty() ? "core" : g) + "/" + r);
+        }
+      }
+    }
+    return out;
+  }
+}
