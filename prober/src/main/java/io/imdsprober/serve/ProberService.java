@@ -52,6 +52,7 @@ public final class ProberService implements AutoCloseable {
   private volatile CompletableFuture<?> election;
   private volatile Instant apiCheckedAt = Instant.EPOCH;
   private volatile String apiProblem;
+  private volatile SweepResult last;
 
   /**
    * @param port the metrics port (0 for any free one)
@@ -134,6 +135,11 @@ public final class ProberService implements AutoCloseable {
     return metrics;
   }
 
+  /** The last sweep this replica finished while leading, or null. */
+  public SweepResult lastResult() {
+    return last;
+  }
+
   private void startLeading() {
     if (stopping) {
       return;
@@ -169,6 +175,7 @@ public final class ProberService implements AutoCloseable {
         return; // lost the Lease meanwhile: the new leader reports
       }
       metrics.record(result);
+      last = result;
       if (config.get(Keys.EVENTS_ENABLED)) {
         events.record(result);
       }

@@ -43,6 +43,14 @@ public final class ProbeLab implements AutoCloseable {
   private final TestCa ca;
 
   public ProbeLab(Path workDir) throws IOException {
+    this(workDir, null, true);
+  }
+
+  /**
+   * A lab whose HTTPS host uses the given CA (made anew when null), with or without the proxy sink
+   * in the pod namespace.
+   */
+  public ProbeLab(Path workDir, TestCa sharedCa, boolean proxySinkWanted) throws IOException {
     this.workDir = workDir;
     try {
       pod = lab.namespace("pod");
@@ -86,7 +94,7 @@ public final class ProbeLab implements AutoCloseable {
       lab.etc(pod, "resolv.conf", "nameserver 198.51.100.53\n");
       lab.verifyIsolated();
 
-      ca = TestCa.create(workDir.resolve("ca"), EGRESS_HOST);
+      ca = sharedCa != null ? sharedCa : TestCa.create(workDir.resolve("ca"), EGRESS_HOST);
       List<String> imdsArgs = new ArrayList<>();
       for (String a : METADATA_V4) {
         imdsArgs.addAll(List.of("--imds", a + ":80"));
@@ -112,7 +120,8 @@ public final class ProbeLab implements AutoCloseable {
                   "--https", "198.51.100.10:443",
                   "--keystore", ca.serverKeystore().toString(),
                   "--storepass", TestCa.PASSWORD));
-      proxySink = LabProcess.start(lab, pod, List.of("--sink", "127.0.0.1:3128"));
+      proxySink =
+          proxySinkWanted ? LabProcess.start(lab, pod, List.of("--sink", "127.0.0.1:3128")) : null;
     } catch (RuntimeException | IOException e) {
       lab.close();
       throw e;
@@ -142,6 +151,15 @@ public final class ProbeLab implements AutoCloseable {
       cmd.addAll(List.of(policy, prefix));
     }
     lab.in(router, cmd.toArray(String[]::new));
+  }
+
+  /** Drops (true) or again routes (false) packets to the lab's DNS server, at the router. */
+  public void blockDns(boolean blocked) {
+    if (blocked) {
+      lab.in(router, "ip", "route", "replace", "blackhole", "198.51.100.53/32");
+    } else {
+      lab.in(router, "ip", "route", "del", "198.51.100.53/32");
+    }
   }
 
   /** Sets every metadata address's policy at once. */

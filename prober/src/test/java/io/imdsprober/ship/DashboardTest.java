@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,25 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The Grafana dashboard: every query parses, uses the contract only, and finds its metrics. */
 class DashboardTest {
-  static final Path DASHBOARD = Manifests.ROOT.resolve("grafana/imds-prober.json");
+  static final Path DASHBOARD = DashboardQueries.DASHBOARD;
 
-  /** Every panel query, by "panel title / refId", with Grafana's variables filled in. */
-  @SuppressWarnings("unchecked")
   static Map<String, String> queries() throws Exception {
-    Map<String, Object> dash =
-        Manifests.SERIALIZATION.unmarshal(Files.readString(DASHBOARD), Map.class);
-    Map<String, String> out = new LinkedHashMap<>();
-    for (Map<String, Object> panel : (List<Map<String, Object>>) dash.get("panels")) {
-      for (Map<String, Object> t : (List<Map<String, Object>>) panel.get("targets")) {
-        String expr =
-            ((String) t.get("expr"))
-                .replace("$namespace", ".*")
-                .replace("$__rate_interval", "5m")
-                .replace("$__range", "1h");
-        out.put(panel.get("title") + " / " + t.get("refId"), expr);
-      }
-    }
-    return out;
+    return DashboardQueries.all();
   }
 
   @Test

@@ -116,28 +116,37 @@ public final class FakeKubelet implements AutoCloseable {
   // ---- actions
 
   void terminated(Job job, String message, int exitCode) {
-    Instant now = Instant.now();
-    pod(
-        job,
-        new PodStatusBuilder()
-            .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
-            .addToContainerStatuses(
-                new ContainerStatusBuilder()
-                    .withName(ProbeJobs.CONTAINER)
-                    .withNewState()
-                    .withNewTerminated()
-                    .withExitCode(exitCode)
-                    .withMessage(message)
-                    .withStartedAt(now.toString())
-                    .withFinishedAt(now.toString())
-                    .withReason(exitCode == 0 ? "Completed" : "Error")
-                    .endTerminated()
-                    .endState()
-                    .build())
-            .build());
+    pod(job, terminatedStatus(message, exitCode));
   }
 
-  Pod pod(Job job, PodStatus status) {
+  /** Writes a terminated status to a pod this kubelet made. */
+  public Pod finish(Pod pod, String message, int exitCode) {
+    pod.setStatus(terminatedStatus(message, exitCode));
+    return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
+  }
+
+  private static PodStatus terminatedStatus(String message, int exitCode) {
+    Instant now = Instant.now();
+    return new PodStatusBuilder()
+        .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
+        .addToContainerStatuses(
+            new ContainerStatusBuilder()
+                .withName(ProbeJobs.CONTAINER)
+                .withNewState()
+                .withNewTerminated()
+                .withExitCode(exitCode)
+                .withMessage(message)
+                .withStartedAt(now.toString())
+                .withFinishedAt(now.toString())
+                .withReason(exitCode == 0 ? "Completed" : "Error")
+                .endTerminated()
+                .endState()
+                .build())
+        .build();
+  }
+
+  /** Makes the Job's pod (on node-1, owned by the Job) with the given status. */
+  public Pod pod(Job job, PodStatus status) {
     String ns = job.getMetadata().getNamespace();
     String name = fixedName != null ? fixedName : job.getMetadata().getName() + "-" + suffix();
     Pod pod =
@@ -167,7 +176,8 @@ public final class FakeKubelet implements AutoCloseable {
     return client.pods().inNamespace(ns).resource(created).updateStatus();
   }
 
-  void event(Job job, String message) {
+  /** Records the job controller's FailedCreate event for the Job. */
+  public void event(Job job, String message) {
     String ns = job.getMetadata().getNamespace();
     client
         .v1()

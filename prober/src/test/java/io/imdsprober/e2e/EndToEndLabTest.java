@@ -1,0 +1,110 @@
+package io.imdsprober.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.imdsprober.e2e.AlertLab.Notification;
+import io.imdsprober.ship.DashboardQueries;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * From an exposed namespace to an Alertmanager notification, on real network stacks: needs root,
+ * ip, prometheus and prometheus-alertmanager (skipped without, failed under CI=true).
+ */
+class EndToEndLabTest {
+  static final Duration INTERVAL = Duration.ofSeconds(5);
+
+  static boolean notified(AlertLab lab, String status, String namespace) {
+    return lab.notifications.stream()
+        .anyMatch(
+            n ->
+                n.status().equals(status)
+                    && n.alertname().equals("ImdsProberMetadataExposed")
+                    && namespace.equals(n.namespace()));
+  }
+
+  @Test
+  @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
+  @DisplayName(
+      "exposed namespaces reach the webhook and no other; a fixed one resolves; every panel has data")
+  void exposureToNotification(@TempDir Path dir) throws Exception {
+    try (AlertLab lab = new AlertLab(dir, INTERVAL, 0)) {
+      Map<String, String> expected =
+          Map.of(
+              "drop", "protected",
+              "reject", "protected",
+              "exposed", "exposed",
+              "reachable", "reachable",
+              "degraded", "degraded",
+              "flip", "protected");
+      await("first sweep of every scenario")
+          .atMost(Duration.ofSeconds(120))
+          .until(
+              () -> {
+                String m = lab.metrics();
+                return expected.entrySet().stream()
+                    .allMatch(
+                        e ->
+                            m.contains(
+                                "imds_prober_namespace_status{namespace=\""
+                                    + e.getKey()
+                                    + "\",status=\""
+                                    + e.getValue()
+                                    + "\"} 1.0"));
+              });
+      lab.addBrokenNamespace();
+      await("the broken namespace is an error")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  lab.metrics()
+                      .contains(
+                          "imds_prober_namespace_status{namespace=\"broken\",status=\"error\"} 1.0"));
+
+      Instant opened = Instant.now();
+      lab.exposeFlip();
+      await("the flip namespace's exposure reaches the receiver")
+          .atMost(Duration.ofSeconds(180))
+          .until(() -> notified(lab, "firing", "flip"));
+      Instant notifiedAt =
+          lab.notifications.stream()
+              .filter(n -> n.status().equals("firing") && "flip".equals(n.namespace()))
+              .map(Notification::at)
+              .findFirst()
+              .orElseThrow();
+      long latencyMs = Duration.between(opened, notifiedAt).toMillis();
+      System.out.printf(
+          "DETECTION LATENCY: %d ms from the flip namespace opening to the webhook (interval %ds,"
+              + " for: 1m, scrape and evaluation 1s, group_wait 1s)%n",
+          latencyMs, INTERVAL.toSeconds());
+      assertThat(notified(lab, "firing", "exposed")).as("the exposed namespace").isTrue();
+
+      lab.fixFlip();
+      await("the fixed namespace's alert resolves")
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> notified(lab, "resolved", "flip"));
+
+      assertThat(lab.notifications)
+          .as("notifications: ImdsProberMetadataExposed for exposed and flip only")
+          .allSatisfy(
+              n -> {
+                assertThat(n.alertname()).isEqualTo("ImdsProberMetadataExposed");
+                assertThat(n.namespace()).isIn("exposed", "flip");
+              });
+      assertThat(notified(lab, "resolved", "exposed")).isFalse();
+
+      for (Map.Entry<String, String> q : DashboardQueries.all().entrySet()) {
+        String answer = lab.query(q.getValue());
+        assertThat(answer).as(q.getKey() + ": " + q.getValue()).contains("\"status\":\"success\"");
+        assertThat(answer).as(q.getKey() + " has data").doesNotContain("\"result\":[]");
+      }
+    }
+  }
+}
