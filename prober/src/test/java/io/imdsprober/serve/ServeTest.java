@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
 import io.imdsprober.metrics.Promtool;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.sweep.FakeKubelet;
-import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.MockCluster;
 import io.imdsprober.sweep.ProbeFacts;
 import io.imdsprober.sweep.Sweeper;
@@ -39,8 +37,7 @@ class ServeTest {
   @TempDir Path dir;
   MockCluster cluster;
   FakeKubelet kubelet;
-  final List<ProberService> services = new java.util.ArrayList<>();
-  final List<KubernetesClient> clients = new java.util.ArrayList<>();
+  final List<TestServe> servers = new java.util.ArrayList<>();
 
   @BeforeEach
   void setUp() {
@@ -51,8 +48,7 @@ class ServeTest {
 
   @AfterEach
   void tearDown() {
-    services.forEach(ProberService::close);
-    clients.forEach(KubernetesClient::close);
+    servers.forEach(TestServe::close);
     kubelet.close();
     cluster.close();
   }
@@ -68,21 +64,9 @@ class ServeTest {
   }
 
   ProberService service(Config config, String identity) throws Exception {
-    KubernetesClient client =
-        KubeConnection.connect(cluster.kubeconfig(dir), null, config, MockCluster.PROBER_AGENT);
-    clients.add(client);
-    ProberService s =
-        new ProberService(
-            client,
-            config,
-            "registry.invalid/imds-prober:test",
-            "9.9.9",
-            FAST,
-            Clock.systemUTC(),
-            identity,
-            0);
-    services.add(s);
-    return s;
+    TestServe serve = TestServe.of(cluster, dir, config, Clock.systemUTC(), identity, "9.9.9");
+    servers.add(serve);
+    return serve.service();
   }
 
   static HttpResponse<String> get(ProberService s, String path) throws Exception {

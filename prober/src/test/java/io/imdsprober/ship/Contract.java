@@ -6,9 +6,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The metric names of DESIGN.md's contract, and the names a PromQL text uses. */
-final class Contract {
+public final class Contract {
   /** The contract's names, with a histogram's series suffixes. */
-  static final Set<String> NAMES =
+  public static final Set<String> NAMES =
       Set.of(
           "imds_prober_namespace_status",
           "imds_prober_metadata_reachable",
@@ -31,7 +31,7 @@ final class Contract {
   private Contract() {}
 
   /** The imds_prober_* names a PromQL expression uses. */
-  static Set<String> namesIn(String promql) {
+  public static Set<String> namesIn(String promql) {
     Set<String> out = new TreeSet<>();
     Matcher m = NAME.matcher(promql);
     while (m.find()) {

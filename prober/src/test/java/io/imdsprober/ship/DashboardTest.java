@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
 import io.imdsprober.metrics.Promtool;
 import io.imdsprober.serve.ProberService;
+import io.imdsprober.serve.TestServe;
 import io.imdsprober.sweep.FakeKubelet;
-import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.MockCluster;
 import io.imdsprober.sweep.ProbeFacts;
-import io.imdsprober.sweep.Sweeper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -107,18 +105,8 @@ class DashboardTest {
                   "5s",
                   "orphans.maxAge",
                   "1m"));
-      KubernetesClient client =
-          KubeConnection.connect(cluster.kubeconfig(dir), null, config, MockCluster.PROBER_AGENT);
-      ProberService service =
-          new ProberService(
-              client,
-              config,
-              "x",
-              "test",
-              new Sweeper.Timing(Duration.ofMillis(300), Duration.ofMillis(500)),
-              Clock.systemUTC(),
-              "dash",
-              0);
+      TestServe serve = TestServe.of(cluster, dir, config, Clock.systemUTC(), "dash", "test");
+      ProberService service = serve.service();
       try {
         service.start();
         await()
@@ -148,8 +136,7 @@ class DashboardTest {
             .until(() -> service.metrics().scrape().contains("imds_prober_probe_failures_total{"));
         scrape = ServeScrape.get(service.port());
       } finally {
-        service.close();
-        client.close();
+        serve.close();
       }
     }
     List<String> missing = new ArrayList<>();

@@ -8,18 +8,16 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.serve.ProberService;
+import io.imdsprober.serve.TestServe;
 import io.imdsprober.sweep.FakeKubelet;
-import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.MockCluster;
 import io.imdsprober.sweep.ProbeFacts;
 import io.imdsprober.sweep.ProbeJobs;
-import io.imdsprober.sweep.Sweeper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -168,18 +166,15 @@ class RbacTest {
                   "leaderElection.retryPeriod",
                   "200ms"));
       cluster.proberRequests();
-      KubernetesClient client =
-          KubeConnection.connect(cluster.kubeconfig(dir), null, config, MockCluster.PROBER_AGENT);
-      ProberService service =
-          new ProberService(
-              client,
+      TestServe serve =
+          TestServe.of(
+              cluster,
+              dir,
               config,
-              "x",
-              "test",
-              new Sweeper.Timing(Duration.ofMillis(300), Duration.ofMillis(500)),
               Clock.offset(Clock.systemUTC(), Duration.ofHours(2)),
               "rbac",
-              0);
+              "test");
+      ProberService service = serve.service();
       try {
         service.start();
         await()
@@ -202,8 +197,7 @@ class RbacTest {
                 HttpResponse.BodyHandlers.ofString());
         service.stop(Duration.ofSeconds(5));
       } finally {
-        service.close();
-        client.close();
+        serve.close();
       }
       assertThat(
               cluster

@@ -1,0 +1,35 @@
+package io.imdsprober.serve;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.imdsprober.config.Config;
+import io.imdsprober.sweep.KubeConnection;
+import io.imdsprober.sweep.MockCluster;
+import io.imdsprober.sweep.Sweeper;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+/** A serve against a mock cluster, with short timings, on any free port; closing stops both. */
+public record TestServe(ProberService service, KubernetesClient client) implements AutoCloseable {
+  /** Short no-pod check and result grace, so failure paths finish in a test's time. */
+  public static final Sweeper.Timing FAST =
+      new Sweeper.Timing(Duration.ofMillis(300), Duration.ofMillis(500));
+
+  /** A serve (not started) whose client the kubeconfig of {@code cluster} names. */
+  public static TestServe of(
+      MockCluster cluster, Path dir, Config config, Clock clock, String identity, String version)
+      throws Exception {
+    KubernetesClient client =
+        KubeConnection.connect(cluster.kubeconfig(dir), null, config, MockCluster.PROBER_AGENT);
+    return new TestServe(
+        new ProberService(
+            client, config, "registry.invalid/imds-prober:test", version, FAST, clock, identity, 0),
+        client);
+  }
+
+  @Override
+  public void close() {
+    service.close();
+    client.close();
+  }
+}
