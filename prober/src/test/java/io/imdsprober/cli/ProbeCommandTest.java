@@ -28,8 +28,8 @@ class ProbeCommandTest {
     "--retries, 11",
     "--retries, two",
     "--profile, ibm",
-    "--metadata, metadata.google.internal:80",
-    "--metadata, 169.254.169.254",
+    "--metadata, localhost:80",
+    "--metadata, 127.0.0.1",
     "--dns-server, kube-dns",
     "--egress-url, ftp://example.com/",
     "--imdsv2-token, maybe"
