@@ -5,6 +5,7 @@ import io.imdsprober.config.Keys;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The flags sweep and serve share: configuration, cluster, log format. */
@@ -35,6 +36,16 @@ final class CommonOptions {
       defaultValue = "${env:IMDS_PROBER_LOG_FORMAT:-text}",
       description = "text or json [IMDS_PROBER_LOG_FORMAT] (default: ${DEFAULT-VALUE})")
   String logFormat;
+
+  /** Applies --log-format; a bad value is a usage error. */
+  void applyLogFormat(CommandLine.Model.CommandSpec spec) {
+    try {
+      LogConfigurator.useFormat(logFormat);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "Invalid value for option '--log-format': " + e.getMessage());
+    }
+  }
 
   /** The configuration: defaults, the file, the environment, then these overrides. */
   Config load(Map<String, String> named) {

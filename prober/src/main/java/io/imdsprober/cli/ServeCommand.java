@@ -62,7 +62,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SweepCommand.useLogFormat(spec, common.logFormat);
+    common.applyLogFormat(spec);
     PrintWriter err = spec.commandLine().getErr();
     Map<String, String> named = new LinkedHashMap<>();
     if (interval != null) {

@@ -109,7 +109,7 @@ public final class SweepCommand implements Callable<Integer> {
           spec.commandLine(),
           "Invalid value for option '--output': '" + output + "' is not table|json");
     }
-    useLogFormat(spec, common.logFormat);
+    common.applyLogFormat(spec);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     Config config;
@@ -186,16 +186,6 @@ public final class SweepCommand implements Callable<Integer> {
       logger.info("metrics pushed to {}", push.url());
     } catch (ProberException e) {
       err.println("--pushgateway: " + e.getMessage());
-    }
-  }
-
-  /** Applies --log-format; a bad value is a usage error. */
-  static void useLogFormat(CommandLine.Model.CommandSpec spec, String format) {
-    try {
-      LogConfigurator.useFormat(format);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "Invalid value for option '--log-format': " + e.getMessage());
     }
   }
 

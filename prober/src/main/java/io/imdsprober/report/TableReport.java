@@ -28,11 +28,8 @@ public final class TableReport {
       if (!r.detail().isEmpty()) {
         reason = reason + ": " + r.detail();
       }
-      if (r.judgement().verdict() != Verdict.SKIPPED
-          && r.judgement().verdict() != Verdict.ERROR
-          && r.judgement().asExpected()
-          && r.judgement().metadataOk() == Boolean.TRUE
-          && r.judgement().verdict() != Verdict.PROTECTED) {
+      Verdict v = r.judgement().verdict();
+      if ((v == Verdict.EXPOSED || v == Verdict.REACHABLE) && r.judgement().asExpected()) {
         reason = reason + " (as expected by annotation)";
       }
       rows.add(
