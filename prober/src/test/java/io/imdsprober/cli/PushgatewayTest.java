@@ -113,18 +113,8 @@ class PushgatewayTest {
     assertThat(success).isNotNull().isPositive();
 
     cluster.namespace("denied");
-    cluster
-        .server
-        .expect()
-        .post()
-        .withPath("/apis/batch/v1/namespaces/denied/jobs")
-        .andReturn(
-            403,
-            new io.fabric8.kubernetes.api.model.StatusBuilder()
-                .withCode(403)
-                .withMessage("admission webhook \"x\" denied the request: no")
-                .build())
-        .always();
+    cluster.answerJobCreate(
+        "denied", 403, "Forbidden", "admission webhook \"x\" denied the request: no");
     Cli.Result second =
         Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--pushgateway", url);
     assertThat(second.exit()).isEqualTo(2);

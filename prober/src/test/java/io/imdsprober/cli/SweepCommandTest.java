@@ -135,13 +135,11 @@ class SweepCommandTest {
         .withPath("/api/v1/namespaces")
         .andReturn(
             403,
-            new io.fabric8.kubernetes.api.model.StatusBuilder()
-                .withCode(403)
-                .withReason("Forbidden")
-                .withMessage(
-                    "namespaces is forbidden: User \"system:serviceaccount:imds:prober\""
-                        + " cannot list resource \"namespaces\" in API group \"\" at the cluster scope")
-                .build())
+            MockCluster.status(
+                403,
+                "Forbidden",
+                "namespaces is forbidden: User \"system:serviceaccount:imds:prober\""
+                    + " cannot list resource \"namespaces\" in API group \"\" at the cluster scope"))
         .always();
     Cli.Result r = Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString());
     assertThat(r.exit()).isEqualTo(3);

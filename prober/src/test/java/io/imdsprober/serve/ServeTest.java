@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.imdsprober.config.Config;
-import io.imdsprober.config.Keys;
 import io.imdsprober.metrics.Promtool;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.sweep.FakeKubelet;
@@ -19,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -54,13 +52,7 @@ class ServeTest {
   }
 
   static Config config(Map<String, String> keys) {
-    Map<String, String> all = new HashMap<>();
-    all.put("probe.deadline", "5s");
-    all.put("orphans.maxAge", "1m");
-    all.put("serve.interval", "1s");
-    all.put("leaderElection.enabled", "false");
-    all.putAll(keys);
-    return Config.load(Keys.ALL, null, Map.of(), all);
+    return TestServe.config(keys);
   }
 
   ProberService service(Config config, String identity) throws Exception {

@@ -3,9 +3,7 @@ package io.imdsprober.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.imdsprober.config.Config;
-import io.imdsprober.config.Keys;
 import io.imdsprober.metrics.Promtool;
 import io.imdsprober.serve.ProberService;
 import io.imdsprober.serve.TestServe;
@@ -91,20 +89,7 @@ class DashboardTest {
       cluster.namespace("safe");
       cluster.namespace("open");
       kubelet.script("open", FakeKubelet.facts(ProbeFacts.EXPOSED));
-      Config config =
-          Config.load(
-              Keys.ALL,
-              null,
-              Map.of(),
-              Map.of(
-                  "serve.interval",
-                  "1s",
-                  "leaderElection.enabled",
-                  "false",
-                  "probe.deadline",
-                  "5s",
-                  "orphans.maxAge",
-                  "1m"));
+      Config config = TestServe.config(Map.of());
       TestServe serve = TestServe.of(cluster, dir, config, Clock.systemUTC(), "dash", "test");
       ProberService service = serve.service();
       try {
@@ -119,18 +104,8 @@ class DashboardTest {
                         .contains("imds_prober_last_success_timestamp_seconds"));
         // a failing namespace from the next sweep on: failures by reason
         cluster.namespace("denied");
-        cluster
-            .server
-            .expect()
-            .post()
-            .withPath("/apis/batch/v1/namespaces/denied/jobs")
-            .andReturn(
-                403,
-                new StatusBuilder()
-                    .withCode(403)
-                    .withMessage("admission webhook \"x\" denied the request")
-                    .build())
-            .always();
+        cluster.answerJobCreate(
+            "denied", 403, "Forbidden", "admission webhook \"x\" denied the request");
         await()
             .atMost(Duration.ofSeconds(15))
             .until(() -> service.metrics().scrape().contains("imds_prober_probe_failures_total{"));

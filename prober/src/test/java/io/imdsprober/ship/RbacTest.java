@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.imdsprober.config.Config;
-import io.imdsprober.config.Keys;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.serve.ProberService;
 import io.imdsprober.serve.TestServe;
 import io.imdsprober.sweep.FakeKubelet;
 import io.imdsprober.sweep.MockCluster;
 import io.imdsprober.sweep.ProbeFacts;
-import io.imdsprober.sweep.ProbeJobs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -125,46 +122,17 @@ class RbacTest {
           .v1()
           .jobs()
           .inNamespace("safe")
-          .resource(
-              new JobBuilder()
-                  .withNewMetadata()
-                  .withName("imds-probe-old")
-                  .withLabels(ProbeJobs.ownLabels("20260101-000000-dead"))
-                  .endMetadata()
-                  .withNewSpec()
-                  .withNewTemplate()
-                  .withNewSpec()
-                  .addNewContainer()
-                  .withName("p")
-                  .withImage("x")
-                  .endContainer()
-                  .endSpec()
-                  .endTemplate()
-                  .endSpec()
-                  .build())
+          .resource(MockCluster.probeJob("safe", "imds-probe-old", "20260101-000000-dead"))
           .create();
       Config config =
-          Config.load(
-              Keys.ALL,
-              null,
-              Map.of(),
+          TestServe.config(
               Map.of(
-                  "serve.interval",
-                  "1s",
-                  "probe.deadline",
-                  "5s",
-                  "orphans.maxAge",
-                  "1m",
-                  "namespaces.exclude",
-                  HOME,
-                  "leaderElection.namespace",
-                  HOME,
-                  "leaderElection.leaseDuration",
-                  "3s",
-                  "leaderElection.renewDeadline",
-                  "2s",
-                  "leaderElection.retryPeriod",
-                  "200ms"));
+                  "namespaces.exclude", HOME,
+                  "leaderElection.enabled", "true",
+                  "leaderElection.namespace", HOME,
+                  "leaderElection.leaseDuration", "3s",
+                  "leaderElection.renewDeadline", "2s",
+                  "leaderElection.retryPeriod", "200ms"));
       cluster.proberRequests();
       TestServe serve =
           TestServe.of(

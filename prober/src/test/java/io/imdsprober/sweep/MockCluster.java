@@ -2,6 +2,10 @@ package io.imdsprober.sweep;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -92,6 +96,47 @@ public final class MockCluster implements AutoCloseable {
         """
             .formatted(url()));
     return file;
+  }
+
+  /** A Status as the API server writes it for a failed request. */
+  public static Status status(int code, String reason, String message) {
+    return new StatusBuilder()
+        .withStatus("Failure")
+        .withCode(code)
+        .withReason(reason)
+        .withMessage(message)
+        .build();
+  }
+
+  /** From now on, creating a Job in {@code namespace} is answered with this error. */
+  public void answerJobCreate(String namespace, int code, String reason, String message) {
+    server
+        .expect()
+        .post()
+        .withPath("/apis/batch/v1/namespaces/" + namespace + "/jobs")
+        .andReturn(code, status(code, reason, message))
+        .always();
+  }
+
+  /** A Job with the prober's labels for {@code sweep}, as a crashed sweep would leave it. */
+  public static Job probeJob(String namespace, String name, String sweep) {
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .withLabels(ProbeJobs.ownLabels(sweep))
+        .endMetadata()
+        .withNewSpec()
+        .withNewTemplate()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("probe")
+        .withImage("x")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   public void namespace(String name, Map<String, String> labels, Map<String, String> annotations) {

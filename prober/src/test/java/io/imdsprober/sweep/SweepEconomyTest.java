@@ -93,14 +93,14 @@ class SweepEconomyTest extends SweepTestCase {
         .expect()
         .get()
         .withPath("/api/v1/namespaces")
-        .andReturn(429, SweepFailuresTest.status(429, "TooManyRequests", "slow down"))
+        .andReturn(429, MockCluster.status(429, "TooManyRequests", "slow down"))
         .times(2);
     fx.cluster
         .server
         .expect()
         .post()
         .withPath("/apis/batch/v1/namespaces/flaky/jobs")
-        .andReturn(500, SweepFailuresTest.status(500, "InternalError", "etcd leader changed"))
+        .andReturn(500, MockCluster.status(500, "InternalError", "etcd leader changed"))
         .times(3);
     fx.cluster.proberRequests();
 

@@ -10,8 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.imdsprober.verdict.Verdict;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,25 +18,6 @@ import org.junit.jupiter.api.Test;
 
 /** Every way a probe can fail is an error with its bounded reason; the sweep goes on. */
 class SweepFailuresTest extends SweepTestCase {
-
-  static Status status(int code, String reason, String message) {
-    return new StatusBuilder()
-        .withStatus("Failure")
-        .withCode(code)
-        .withReason(reason)
-        .withMessage(message)
-        .build();
-  }
-
-  void jobCreateAnswers(String namespace, int code, String reason, String message) {
-    fx.cluster
-        .server
-        .expect()
-        .post()
-        .withPath("/apis/batch/v1/namespaces/" + namespace + "/jobs")
-        .andReturn(code, status(code, reason, message))
-        .always();
-  }
 
   static PodStatus waiting(String reason) {
     return new PodStatusBuilder()
@@ -130,22 +109,23 @@ class SweepFailuresTest extends SweepTestCase {
           fx.kubelet.script(ns, script);
         });
     fx.cluster.namespace("job-webhook");
-    jobCreateAnswers(
+    fx.cluster.answerJobCreate(
         "job-webhook",
         403,
         "Forbidden",
         "admission webhook \"jobs.example.com\" denied the request: no probe jobs here");
     fx.cluster.namespace("job-quota");
-    jobCreateAnswers(
+    fx.cluster.answerJobCreate(
         "job-quota",
         403,
         "Forbidden",
         "jobs.batch \"imds-probe-x\" is forbidden: exceeded quota: counts, requested:"
             + " count/jobs.batch=1, used: count/jobs.batch=5, limited: count/jobs.batch=5");
     fx.cluster.namespace("job-invalid");
-    jobCreateAnswers("job-invalid", 422, "Invalid", "Job.batch \"imds-probe-x\" is invalid: x");
+    fx.cluster.answerJobCreate(
+        "job-invalid", 422, "Invalid", "Job.batch \"imds-probe-x\" is invalid: x");
     fx.cluster.namespace("api-broken");
-    jobCreateAnswers("api-broken", 500, "InternalError", "etcdserver: request timed out");
+    fx.cluster.answerJobCreate("api-broken", 500, "InternalError", "etcdserver: request timed out");
     fx.cluster.namespace("fine");
 
     SweepResult r = fx.sweep(Map.of("api.retries", "2", "api.retryInterval", "10ms"));

@@ -51,7 +51,8 @@ class SweepSelectionTest extends SweepTestCase {
       "probe Jobs of other sweeps older than orphans.maxAge are deleted at the start of a sweep")
   void orphans() throws Exception {
     fx.cluster.namespace("a");
-    Job orphan = probeJob("a", "imds-probe-20260101-000000-dead", "20260101-000000-dead");
+    Job orphan =
+        MockCluster.probeJob("a", "imds-probe-20260101-000000-dead", "20260101-000000-dead");
     Job foreign =
         new JobBuilder(orphan)
             .editMetadata()
@@ -88,25 +89,5 @@ class SweepSelectionTest extends SweepTestCase {
     return fx.cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems().stream()
         .map(j -> j.getMetadata().getName())
         .toList();
-  }
-
-  static Job probeJob(String namespace, String name, String sweep) {
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(namespace)
-        .withLabels(ProbeJobs.ownLabels(sweep))
-        .endMetadata()
-        .withNewSpec()
-        .withNewTemplate()
-        .withNewSpec()
-        .addNewContainer()
-        .withName("probe")
-        .withImage("x")
-        .endContainer()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
   }
 }
