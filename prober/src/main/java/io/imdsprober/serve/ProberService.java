@@ -287,10 +287,4 @@ public final class ProberService implements AutoCloseable {
               + ")");
     }
   }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
-  }
 }

@@ -417,10 +417,6 @@ public final class Sweeper implements AutoCloseable {
               () -> workers.execute(() -> deadlinePassed(probe)),
               deadlineMs,
               TimeUnit.MILLISECONDS);
-      PodState seen = probe.last;
-      if (seen != null && seen.over()) {
-        workers.execute(() -> finish(probe, seen));
-      }
       return probe.result;
     }
 
