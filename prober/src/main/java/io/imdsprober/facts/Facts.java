@@ -30,6 +30,12 @@ public record Facts(
   /** The facts contract version this code writes and reads. */
   public static final int VERSION = 1;
 
+  /**
+   * How an {@code errors} entry starts when the agent cut its facts to fit the termination message:
+   * such facts are not whole, and the prober does not judge them.
+   */
+  public static final String CUT_PREFIX = "cut to fit ";
+
   public Facts {
     metadata = List.copyOf(Objects.requireNonNullElse(metadata, List.of()));
     dns = List.copyOf(Objects.requireNonNullElse(dns, List.of()));

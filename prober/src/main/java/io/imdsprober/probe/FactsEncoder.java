@@ -40,10 +40,10 @@ final class FactsEncoder {
           || errors.size() < facts.errors().size()) {
         withNote.add(
             String.format(
-                "cut to fit %d bytes: %d errors, %d egress, %d dns, %d metadata results dropped",
-                LIMIT, cutErrors, cutEgress, cutDns, cutMetadata));
+                "%s%d bytes: %d errors, %d egress, %d dns, %d metadata results dropped",
+                Facts.CUT_PREFIX, LIMIT, cutErrors, cutEgress, cutDns, cutMetadata));
       } else {
-        withNote.add("cut to fit " + LIMIT + " bytes: long texts shortened");
+        withNote.add(Facts.CUT_PREFIX + LIMIT + " bytes: long texts shortened");
       }
       json =
           FactsJson.write(

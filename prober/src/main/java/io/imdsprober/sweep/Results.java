@@ -3,6 +3,7 @@ package io.imdsprober.sweep;
 import io.imdsprober.facts.Facts;
 import io.imdsprober.facts.FactsJson;
 import io.imdsprober.facts.MalformedFactsException;
+import io.imdsprober.util.Texts;
 import java.nio.charset.StandardCharsets;
 
 /** Finds the facts JSON in a termination message or a log tail. Pure. */
@@ -52,7 +53,6 @@ public final class Results {
 
   /** The first 200 characters, on one line: enough to name the problem in a log. */
   public static String abbreviate(String text) {
-    String oneLine = text.replaceAll("\\s+", " ").strip();
-    return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
+    return Texts.abbreviate(text, 200);
   }
 }

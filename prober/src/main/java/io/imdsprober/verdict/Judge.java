@@ -12,15 +12,18 @@ import io.imdsprober.facts.TokenResult;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns facts and expectations into a verdict. Pure: no I/O, no clock. Allowed targets (EKS Pod
- * Identity, a GKE metadata server) are reported in the facts but never judged.
+ * Turns facts and expectations into a verdict. Pure: no I/O, no clock, and total: it returns a
+ * verdict for any {@link Facts} it is given, never throws. Platform-served targets (EKS Pod
+ * Identity, a GKE metadata server on Workload Identity nodes) are reported in the facts and named
+ * in the reason, but never decide the verdict (DESIGN.md "Verdicts").
  */
 public final class Judge {
-  /** The reason of a facts document without a single judged metadata target. */
-  public static final String NO_METADATA_FACTS = "malformed-result";
+  /** The reason of a facts document without a single metadata target. */
+  public static final String NO_METADATA_FACTS = Failure.INCOMPLETE_RESULT;
 
   /** The reason of a metadata target whose connect the agent could not classify. */
   public static final String CHECK_ERROR = "check-error";
@@ -28,11 +31,16 @@ public final class Judge {
   private static final Set<EgressResult> EGRESS_BLOCKED =
       EnumSet.of(EgressResult.TIMEOUT, EgressResult.REFUSED, EgressResult.UNREACHABLE);
 
-  private final Set<String> allowedTargets;
+  private final Map<String, String> platformTargets;
 
-  /** A judge that ignores the given {@code host:port} targets. */
-  public Judge(Set<String> allowedTargets) {
-    this.allowedTargets = Set.copyOf(allowedTargets);
+  /**
+   * A judge for which the given {@code host:port} targets are served by the platform on purpose.
+   *
+   * @param platformTargets each such target, with what serves it (for the reason): for example
+   *     {@code 169.254.169.254:80} to {@code the GKE metadata server (Workload Identity)}
+   */
+  public Judge(Map<String, String> platformTargets) {
+    this.platformTargets = Map.copyOf(platformTargets);
   }
 
   /** How one metadata target ended, from the verdict's point of view. */
@@ -52,9 +60,10 @@ public final class Judge {
     if (m.tcp() != TcpResult.CONNECTED) {
       return TargetState.BLOCKED;
     }
-    if (m.mode() == RequestMode.TCP
+    if (m.mode() != RequestMode.HTTP
         || m.token() == TokenResult.OBTAINED
         || m.http() != null && m.http() / 100 == 2) {
+      // a connected target with no known request mode counts as TCP only: open
       return TargetState.OPEN;
     }
     return TargetState.GATED;
@@ -63,12 +72,11 @@ public final class Judge {
   /** The verdict for one namespace's facts. */
   public Judgement judge(Facts facts, Expectations expect) {
     List<MetadataFact> judged = new ArrayList<>();
+    List<MetadataFact> platform = new ArrayList<>();
     for (MetadataFact m : facts.metadata()) {
-      if (!allowedTargets.contains(m.target())) {
-        judged.add(m);
-      }
+      (platformTargets.containsKey(m.target()) ? platform : judged).add(m);
     }
-    if (judged.isEmpty()) {
+    if (judged.isEmpty() && platform.isEmpty()) {
       return Judgement.error(NO_METADATA_FACTS);
     }
     MetadataFact open = first(judged, TargetState.OPEN);
@@ -89,8 +97,12 @@ public final class Judge {
     if (gated != null) {
       return new Judgement(Verdict.REACHABLE, describe(gated), !expectBlocked, dnsOk, egressOk);
     }
-    // every judged target blocked
-    String blocked = "metadata blocked (" + summary(judged) + ")";
+    // every judged target blocked (or none but platform-served ones)
+    String note = platformNote(platform);
+    String blocked =
+        judged.isEmpty()
+            ? note
+            : "metadata blocked (" + summary(judged) + ")" + (note.isEmpty() ? "" : "; " + note);
     if (!expectBlocked) {
       return new Judgement(
           Verdict.DEGRADED, blocked + " but expected reachable", false, dnsOk, egressOk);
@@ -112,13 +124,28 @@ public final class Judge {
     return null;
   }
 
+  /** {@code 169.254.169.254:80 is the GKE metadata server (…) (connected)}, one per target. */
+  private String platformNote(List<MetadataFact> platform) {
+    StringBuilder sb = new StringBuilder();
+    for (MetadataFact m : platform) {
+      sb.append(sb.length() == 0 ? "" : "; ")
+          .append(m.target())
+          .append(" is ")
+          .append(platformTargets.get(m.target()))
+          .append(" (")
+          .append(m.tcp().word())
+          .append(')');
+    }
+    return sb.toString();
+  }
+
   private static String describe(MetadataFact m) {
     if (m.mode() == RequestMode.TCP) {
       return m.target() + " accepted a TCP connection";
     }
     StringBuilder sb = new StringBuilder(m.target()).append(" connected");
     sb.append(m.http() == null ? ", no HTTP answer" : ", HTTP " + m.http());
-    if (m.token() != TokenResult.NOT_TRIED) {
+    if (m.token() != null && m.token() != TokenResult.NOT_TRIED) {
       sb.append(", token ").append(m.token().word());
     }
     return sb.toString();

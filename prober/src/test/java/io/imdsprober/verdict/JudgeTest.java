@@ -16,7 +16,6 @@ import io.imdsprober.facts.TcpResult;
 import io.imdsprober.facts.TokenResult;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class JudgeTest {
   private static final String IMDS = "169.254.169.254:80";
   private static final String POD_IDENTITY = "169.254.170.23:80";
-  private static final Judge JUDGE = new Judge(Set.of(POD_IDENTITY));
+  private static final Judge JUDGE = new Judge(Map.of(POD_IDENTITY, "EKS Pod Identity"));
 
   static MetadataFact md(
       String target, RequestMode mode, TcpResult tcp, Integer http, TokenResult token) {
@@ -262,7 +261,7 @@ class JudgeTest {
             Verdict.ERROR,
             Judge.NO_METADATA_FACTS),
         Arguments.of(
-            "only allowed targets",
+            "only platform-served targets: the platform doing its job is not an error",
             facts(
                 md(
                     POD_IDENTITY,
@@ -271,8 +270,8 @@ class JudgeTest {
                     null,
                     TokenResult.NOT_TRIED)),
             DEFAULT,
-            Verdict.ERROR,
-            Judge.NO_METADATA_FACTS));
+            Verdict.PROTECTED,
+            "169.254.170.23:80 is EKS Pod Identity (connected)"));
   }
 
   @ParameterizedTest(name = "{0}: {3}")

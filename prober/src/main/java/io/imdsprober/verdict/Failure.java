@@ -1,4 +1,4 @@
-package io.imdsprober.sweep;
+package io.imdsprober.verdict;
 
 import java.util.List;
 import java.util.Objects;
@@ -18,8 +18,18 @@ public record Failure(String reason, String detail) {
   public static final String DEADLINE = "deadline";
   public static final String EVICTED = "evicted";
   public static final String MALFORMED_RESULT = "malformed-result";
+
+  /** Facts that do not answer exactly the planned targets, or that the agent cut to fit. */
+  public static final String INCOMPLETE_RESULT = "incomplete-result";
+
+  /** The result did not come from the sweep's own, unchanged probe pod (DESIGN.md "Trust"). */
+  public static final String TAMPERED = "tampered";
+
   public static final String API_ERROR = "api-error";
   public static final String TIMEOUT = "timeout";
+
+  /** The prober itself failed while handling the probe (a bug; logged with its stack trace). */
+  public static final String INTERNAL = "internal";
 
   /** Every reason a failure can have. */
   public static final List<String> REASONS =
@@ -32,8 +42,11 @@ public record Failure(String reason, String detail) {
           DEADLINE,
           EVICTED,
           MALFORMED_RESULT,
+          INCOMPLETE_RESULT,
+          TAMPERED,
           API_ERROR,
-          TIMEOUT);
+          TIMEOUT,
+          INTERNAL);
 
   public Failure {
     Objects.requireNonNull(reason, "reason");
