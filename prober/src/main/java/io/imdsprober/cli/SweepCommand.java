@@ -9,6 +9,7 @@ import io.imdsprober.metrics.ProberMetrics;
 import io.imdsprober.metrics.Pushgateway;
 import io.imdsprober.report.JsonReport;
 import io.imdsprober.report.JunitReport;
+import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.report.TableReport;
 import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.SweepException;
@@ -149,6 +150,10 @@ public final class SweepCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(hook);
       try {
         result = sweeper.sweep();
+        if (config.get(Keys.EVENTS_ENABLED)) {
+          new NamespaceEvents(client, Clock.systemUTC(), "sweep-" + result.id())
+              .recordTampering(result);
+        }
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);

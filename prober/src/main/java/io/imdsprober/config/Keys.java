@@ -133,6 +133,13 @@ public final class Keys {
           "10m",
           "Job ttlSecondsAfterFinished, a safety net (the prober deletes Jobs once read)",
           duration(Duration.ZERO));
+  public static final Key<Duration> SWEEP_DEADLINE =
+      new Key<>(
+          "sweep.deadline",
+          "0s",
+          "A whole sweep's bound: probes still open then are error/timeout (0s: (probe.deadline"
+              + " + 10s) x ceil(probes / probe.maxInFlight) + 1m)",
+          duration(Duration.ZERO));
   public static final Key<Duration> ORPHAN_MAX_AGE =
       new Key<>(
           "orphans.maxAge",
@@ -241,7 +248,8 @@ public final class Keys {
       new Key<>(
           "events.enabled",
           true,
-          "serve: a Kubernetes Event on a namespace when it turns exposed and when it recovers",
+          "Kubernetes Events on a namespace: ProbeTampered (both modes); on turning exposed and"
+              + " on recovery (serve)",
           bool());
   public static final Key<Boolean> LEADER_ELECTION_ENABLED =
       new Key<>(
@@ -308,6 +316,7 @@ public final class Keys {
           PROBE_SETTLE,
           PROBE_RETRIES,
           PROBE_TTL_AFTER_FINISHED,
+          SWEEP_DEADLINE,
           ORPHAN_MAX_AGE,
           METADATA_PROFILE,
           METADATA_TARGETS,

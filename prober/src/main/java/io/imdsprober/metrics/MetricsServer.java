@@ -3,6 +3,7 @@ package io.imdsprober.metrics;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.imdsprober.ProberException;
+import io.imdsprober.util.Threads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -37,7 +38,7 @@ public final class MetricsServer implements AutoCloseable {
     } catch (IOException e) {
       throw new ProberException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> daemon(r, "imds-http")));
+    server.setExecutor(Executors.newFixedThreadPool(2, Threads.daemon("imds-http")));
     server.createContext("/metrics", ex -> respond(ex, 200, CONTENT_TYPE, scrape.get()));
     server.createContext(
         "/healthz",
@@ -87,12 +88,6 @@ public final class MetricsServer implements AutoCloseable {
         out.write(bytes);
       }
     }
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Verdict;
 import java.time.Clock;
 import java.util.HashMap;
@@ -18,13 +19,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Kubernetes Events on a namespace when it turns exposed ({@code MetadataEndpointExposed}, Warning)
  * and when it recovers ({@code MetadataEndpointBlocked}, Normal: it is judged again and no longer
- * exposed). {@code kubectl describe namespace} and {@code kubectl get events -n NS} show them.
- * Remembers each namespace's last verdict; the first sweep of a process counts as a change for an
- * exposed namespace.
+ * exposed), and {@code ProbeTampered} (Warning) each time a probe there was tampered with. {@code
+ * kubectl describe namespace} and {@code kubectl get events -n NS} show them. Remembers each
+ * namespace's last verdict; the first sweep of a process counts as a change for an exposed
+ * namespace.
  */
 public final class NamespaceEvents {
   public static final String EXPOSED = "MetadataEndpointExposed";
   public static final String RECOVERED = "MetadataEndpointBlocked";
+
+  /** A probe whose result did not come from the sweep's own, unchanged pod. */
+  public static final String TAMPERED = "ProbeTampered";
+
   private static final Logger logger = LoggerFactory.getLogger(NamespaceEvents.class);
 
   private final KubernetesClient client;
@@ -38,8 +44,30 @@ public final class NamespaceEvents {
     this.instance = instance;
   }
 
+  /**
+   * A Warning {@code ProbeTampered} on each namespace whose probe was tampered with, every time it
+   * is: someone in that namespace is working against the prober. Both modes raise it.
+   */
+  public void recordTampering(SweepResult result) {
+    for (NamespaceResult r : result.namespaces()) {
+      if (r.judgement().verdict() == Verdict.ERROR
+          && Failure.TAMPERED.equals(r.judgement().reason())) {
+        emit(
+            r.namespace(),
+            "Warning",
+            TAMPERED,
+            "The metadata probe was tampered with, so this namespace is not judged: "
+                + r.detail()
+                + " (sweep "
+                + result.id()
+                + ")");
+      }
+    }
+  }
+
   /** Records the events a finished sweep calls for. */
   public synchronized void record(SweepResult result) {
+    recordTampering(result);
     Set<String> seen = new HashSet<>();
     for (NamespaceResult r : result.namespaces()) {
       String ns = r.namespace();

@@ -1,6 +1,7 @@
 package io.imdsprober.sweep;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.imdsprober.verdict.Failure;
 import java.io.IOException;
 import java.util.Locale;
 

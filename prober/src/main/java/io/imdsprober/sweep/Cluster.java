@@ -121,22 +121,39 @@ public record Cluster(
     return new ArrayList<>(out);
   }
 
+  /** What serves EKS Pod Identity's address, for the verdict's reason. */
+  public static final String EKS_POD_IDENTITY_TARGET = "169.254.170.23:80";
+
+  /** The {@code host:port} of every target the agent is told to probe, in the plan's order. */
+  public List<String> plannedTargets(Config config) {
+    List<String> out = new ArrayList<>();
+    for (String word : agentTargets(config)) {
+      out.add(MetadataTarget.parse(word, profile).hostPort());
+    }
+    return out;
+  }
+
   /**
-   * The targets never judged for a probe that ran on {@code node}: the configured allowed ones, and
-   * the GKE metadata server's address on the nodes that run it. A probe whose node is unknown gets
-   * the latter only when every node runs it.
+   * The targets the platform serves on purpose for a probe that ran on {@code node}, each with what
+   * serves it: the configured allowed ones, and the GKE metadata server's address on the nodes that
+   * run it. A probe whose node is unknown gets the latter only when every node runs it.
    */
-  public Set<String> allowedTargets(Config config, String node) {
-    Set<String> out = new HashSet<>();
+  public Map<String, String> platformTargets(Config config, String node) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
     for (String allowed : config.get(Keys.METADATA_ALLOWED)) {
-      out.add(MetadataTarget.parse(allowed, profile).hostPort());
+      String hostPort = MetadataTarget.parse(allowed, profile).hostPort();
+      out.put(
+          hostPort,
+          hostPort.equals(EKS_POD_IDENTITY_TARGET)
+              ? "EKS Pod Identity (metadata.allowed)"
+              : "allowed by metadata.allowed");
     }
     boolean onGkeServer =
         node != null
             ? gkeMetadataServerNodes.contains(node)
             : !nodes.isEmpty() && gkeMetadataServerNodes.containsAll(nodes);
     if (config.get(Keys.METADATA_GKE_SERVER_ALLOWED) && onGkeServer) {
-      out.add(GKE_METADATA_TARGET);
+      out.put(GKE_METADATA_TARGET, "the GKE metadata server (Workload Identity)");
     }
     return out;
   }

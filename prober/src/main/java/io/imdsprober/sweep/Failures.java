@@ -1,6 +1,7 @@
 package io.imdsprober.sweep;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.imdsprober.verdict.Failure;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,6 +1,7 @@
 package io.imdsprober.sweep;
 
 import io.imdsprober.facts.Facts;
+import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Judgement;
 import java.util.Objects;
 

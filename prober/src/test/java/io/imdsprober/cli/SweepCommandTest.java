@@ -3,6 +3,7 @@ package io.imdsprober.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.sweep.FakeKubelet;
 import io.imdsprober.sweep.MockCluster;
 import io.imdsprober.sweep.ProbeFacts;
@@ -37,6 +38,31 @@ class SweepCommandTest {
   void tearDown() {
     kubelet.close();
     cluster.close();
+  }
+
+  @Test
+  @DisplayName(
+      "sweep --once: a forged result is error/tampered (exit 2, never protected) with a ProbeTampered Event")
+  void tamperedProbe() throws Exception {
+    cluster.namespace("forged");
+    kubelet.script(
+        "forged",
+        FakeKubelet.facts(
+            ProbeFacts.PROTECTED.replace(ProbeFacts.POD_FIELD, "\"pod\":\"web-7d9f-x\"")));
+
+    Cli.Result r =
+        Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--output", "json");
+
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.out()).contains("\"verdict\":\"error\"").contains("\"reason\":\"tampered\"");
+    assertThat(cluster.admin.v1().events().inNamespace("forged").list().getItems())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getReason()).isEqualTo(NamespaceEvents.TAMPERED);
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).contains("the facts name pod 'web-7d9f-x'");
+              assertThat(e.getInvolvedObject().getKind()).isEqualTo("Namespace");
+            });
   }
 
   @Test
@@ -103,7 +129,7 @@ class SweepCommandTest {
     assertThat(r.out())
         .contains("NAMESPACE", "VERDICT", "METADATA", "DNS", "EGRESS", "REASON")
         .containsPattern(
-            "safe\\s+protected\\s+169\\.254\\.169\\.254:80 timeout\\s+ok\\s+ok 200\\s+metadata blocked")
+            "safe\\s+protected\\s+169\\.254\\.169\\.254:80 timeout, .*\\s+ok\\s+ok 200\\s+metadata blocked")
         .contains("protected=1");
   }
 

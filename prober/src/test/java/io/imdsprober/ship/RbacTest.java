@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -108,12 +109,38 @@ class RbacTest {
           "refused",
           FakeKubelet.failedCreate("Error creating: pods \"x\" is forbidden: exceeded quota: q"));
       kubelet.script("logs", FakeKubelet.terminated("", 1));
+      // a probe that runs past its deadline: the prober looks at its pod once (get pods)
+      cluster.namespace("stuck");
+      kubelet.script(
+          "stuck",
+          FakeKubelet.stuck(
+              new PodStatusBuilder()
+                  .withPhase("Running")
+                  .addNewContainerStatus()
+                  .withName("probe")
+                  .withNewState()
+                  .withNewRunning()
+                  .endRunning()
+                  .endState()
+                  .endContainerStatus()
+                  .build()));
+      // a create answered 409 (a retried create that had gone through): read back (get jobs)
+      cluster.namespace("retried");
+      cluster
+          .server
+          .expect()
+          .post()
+          .withPath("/apis/batch/v1/namespaces/retried/jobs")
+          .andReturn(409, MockCluster.status(409, "AlreadyExists", "already exists"))
+          .always();
       cluster
           .server
           .expect()
           .get()
-          .withPath("/api/v1/namespaces/logs/pods/probe-x/log?pretty=false&tailLines=20")
-          .andReturn(200, ProbeFacts.PROTECTED + "\n")
+          .withPath(
+              "/api/v1/namespaces/logs/pods/probe-x/log?pretty=false&tailLines=20&limitBytes=65536")
+          .andReturn(
+              200, ProbeFacts.PROTECTED.replace(ProbeFacts.POD_FIELD, "\"pod\":\"probe-x\"") + "\n")
           .always();
       // an orphan from a crashed sweep (the prober's clock runs 2 h ahead, so it is old)
       cluster
@@ -155,7 +182,15 @@ class RbacTest {
                         && service
                             .metrics()
                             .scrape()
-                            .contains("namespace=\"logs\",status=\"protected\"} 1.0"));
+                            .contains("namespace=\"logs\",status=\"protected\"} 1.0")
+                        && service
+                            .metrics()
+                            .scrape()
+                            .contains("namespace=\"stuck\",status=\"error\"} 1.0")
+                        && service
+                            .metrics()
+                            .scrape()
+                            .contains("namespace=\"retried\",status=\"error\"} 1.0"));
         HttpClient.newBuilder()
             .proxy(HttpClient.Builder.NO_PROXY)
             .build()

@@ -121,7 +121,7 @@ public final class FakeKubelet implements AutoCloseable {
 
   /** Writes a terminated status to a pod this kubelet made. */
   public Pod finish(Pod pod, String message, int exitCode) {
-    pod.setStatus(terminatedStatus(message, exitCode));
+    pod.setStatus(terminatedStatus(asAgent(message, pod.getMetadata().getName()), exitCode));
     return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
   }
 
@@ -172,6 +172,12 @@ public final class FakeKubelet implements AutoCloseable {
       client.pods().inNamespace(ns).withName(name).delete();
     }
     Pod created = client.pods().inNamespace(ns).resource(pod).create();
+    for (var cs : status.getContainerStatuses()) {
+      var t = cs == null || cs.getState() == null ? null : cs.getState().getTerminated();
+      if (t != null && t.getMessage() != null) {
+        t.setMessage(asAgent(t.getMessage(), name));
+      }
+    }
     created.setStatus(status);
     return client.pods().inNamespace(ns).resource(created).updateStatus();
   }
@@ -201,6 +207,13 @@ public final class FakeKubelet implements AutoCloseable {
                 .withMessage(message)
                 .build())
         .create();
+  }
+
+  /** Facts as the agent in pod {@code name} writes them: its own name in {@code pod}. */
+  private static String asAgent(String message, String name) {
+    return message == null
+        ? null
+        : message.replace(ProbeFacts.POD_FIELD, "\"pod\":\"" + name + "\"");
   }
 
   private static String suffix() {

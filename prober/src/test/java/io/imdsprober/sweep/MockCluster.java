@@ -9,10 +9,13 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The fabric8 mock API server in CRUD mode (expectations answered first), on loopback only, with a
@@ -43,6 +47,9 @@ public final class MockCluster implements AutoCloseable {
 
   private final List<RecordedRequest> proberRequests = new ArrayList<>();
 
+  /** Requests that get a 503 instead of an answer, as an API server behind a failing link. */
+  private volatile Predicate<RecordedRequest> failing = r -> false;
+
   /** Held so that the level sticks: the mock server logs every request at INFO. */
   private static final java.util.logging.Logger MOCK_LOG =
       java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -58,10 +65,41 @@ public final class MockCluster implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             responses,
-            new EventFieldSelectors(new KubernetesMixedDispatcher(responses)),
+            new Faults(new EventFieldSelectors(new KubernetesMixedDispatcher(responses))),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     admin = server.createClient();
+  }
+
+  /** From now on, requests that match get a 503 (pass {@code r -> false} to heal). */
+  public void fail(Predicate<RecordedRequest> requests) {
+    failing = requests;
+  }
+
+  /** Answers the failing requests with a 503 Status; the rest as the mock does. */
+  private final class Faults extends Dispatcher {
+    private final Dispatcher mock;
+
+    Faults(Dispatcher mock) {
+      this.mock = mock;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      if (failing.test(request)) {
+        return new MockResponse()
+            .setResponseCode(503)
+            .setBody(
+                Serialization.asJson(
+                    status(503, "ServiceUnavailable", "injected by the test: link down")));
+      }
+      return mock.dispatch(request);
+    }
+
+    @Override
+    public void shutdown() {
+      mock.shutdown();
+    }
   }
 
   /** The API server's URL. */

@@ -5,7 +5,17 @@ public final class ProbeFacts {
   private ProbeFacts() {}
 
   public static final String IMDS = "169.254.169.254:80";
+  public static final String IMDS6 = "[fd00:ec2::254]:80";
   public static final String POD_IDENTITY = "169.254.170.23:80";
+
+  /**
+   * The pod name these documents carry. The fake kubelet writes the probe pod's real name in its
+   * place, as the agent does from the downward API; a document naming another pod keeps its name.
+   */
+  public static final String AGENT_POD = "imds-probe-x";
+
+  /** The {@code pod} field as written, for the fake kubelet to replace. */
+  public static final String POD_FIELD = "\"pod\":\"" + AGENT_POD + "\"";
 
   /** One metadata entry. */
   public static String metadata(
@@ -22,8 +32,28 @@ public final class ProbeFacts {
             token);
   }
 
-  /** A whole facts document on node-1. */
+  /**
+   * A whole facts document on node-1 that answers every target of the default (AWS) plan: the given
+   * metadata entries, and each planned target they leave out as blocked (a timeout; no route for
+   * IPv6), as an agent in a default-deny namespace reports it.
+   */
   public static String facts(String dnsResult, String egressResult, String... metadata) {
+    java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(metadata));
+    for (String[] planned :
+        new String[][] {
+          {IMDS, "http", "timeout"},
+          {IMDS6, "http", "unreachable"},
+          {POD_IDENTITY, "tcp", "timeout"}
+        }) {
+      if (all.stream().noneMatch(m -> m.contains("\"target\":\"" + planned[0] + "\""))) {
+        all.add(metadata(planned[0], planned[1], planned[2], null, "not-tried"));
+      }
+    }
+    return exactly(dnsResult, egressResult, all.toArray(String[]::new));
+  }
+
+  /** A whole facts document on node-1 with exactly these metadata entries. */
+  public static String exactly(String dnsResult, String egressResult, String... metadata) {
     return ("{\"v\":1,\"pod\":\"imds-probe-x\",\"node\":\"node-1\","
             + "\"started\":\"2026-11-26T10:00:00Z\",\"elapsedMs\":3012,"
             + "\"metadata\":[%s],"

@@ -134,12 +134,14 @@ class ProbeJobsTest {
     Cluster gke =
         new Cluster(Profile.GCP, "test", Set.of("wi-node", "plain-node"), Set.of("wi-node"));
     Config c = Config.defaults();
-    assertThat(gke.allowedTargets(c, "wi-node")).contains(Cluster.GKE_METADATA_TARGET);
-    assertThat(gke.allowedTargets(c, "plain-node")).doesNotContain(Cluster.GKE_METADATA_TARGET);
-    assertThat(gke.allowedTargets(c, null)).doesNotContain(Cluster.GKE_METADATA_TARGET);
+    assertThat(gke.platformTargets(c, "wi-node").keySet()).contains(Cluster.GKE_METADATA_TARGET);
+    assertThat(gke.platformTargets(c, "plain-node").keySet())
+        .doesNotContain(Cluster.GKE_METADATA_TARGET);
+    assertThat(gke.platformTargets(c, null).keySet()).doesNotContain(Cluster.GKE_METADATA_TARGET);
     Config strict =
         Config.load(Keys.ALL, null, Map.of(), Map.of("metadata.gkeMetadataServerAllowed", "false"));
-    assertThat(gke.allowedTargets(strict, "wi-node")).doesNotContain(Cluster.GKE_METADATA_TARGET);
+    assertThat(gke.platformTargets(strict, "wi-node").keySet())
+        .doesNotContain(Cluster.GKE_METADATA_TARGET);
     assertThat(Cluster.of(List.of(), Optional.of(Profile.OCI)).profile()).isEqualTo(Profile.OCI);
   }
 }

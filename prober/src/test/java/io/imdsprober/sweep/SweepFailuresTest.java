@@ -8,8 +8,10 @@ import static io.imdsprober.sweep.FakeKubelet.terminated;
 import static io.imdsprober.sweep.SweeperTest.find;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Verdict;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -103,6 +105,19 @@ class SweepFailuresTest extends SweepTestCase {
         "agent-crash",
         terminated("Invalid value for option '--profile': 'x' is not one of aws|gcp", 2));
     scripts.put("silent", nothing());
+    scripts.put(
+        "foreign-facts",
+        facts(ProbeFacts.PROTECTED.replace(ProbeFacts.POD_FIELD, "\"pod\":\"web-0\"")));
+    scripts.put(
+        "agent-cut",
+        facts(
+            ProbeFacts.PROTECTED.replace(
+                "\"errors\":[]", "\"errors\":[\"cut to fit 4096 bytes: long texts shortened\"]")));
+    // a status the prober cannot read (a null container status): the exception ends the probe
+    PodStatus unreadable = new PodStatus();
+    unreadable.setPhase("Running");
+    unreadable.setContainerStatuses(java.util.Arrays.asList((ContainerStatus) null));
+    scripts.put("unreadable", stuck(unreadable));
     scripts.forEach(
         (ns, script) -> {
           fx.cluster.namespace(ns);
@@ -149,6 +164,9 @@ class SweepFailuresTest extends SweepTestCase {
     expected.put("agent-crash", Failure.MALFORMED_RESULT);
     expected.put("api-broken", Failure.API_ERROR);
     expected.put("silent", Failure.TIMEOUT);
+    expected.put("foreign-facts", Failure.TAMPERED);
+    expected.put("agent-cut", Failure.INCOMPLETE_RESULT);
+    expected.put("unreadable", Failure.INTERNAL);
     expected.forEach(
         (ns, reason) -> {
           NamespaceResult n = find(r, ns);
@@ -164,6 +182,9 @@ class SweepFailuresTest extends SweepTestCase {
     assertThat(find(r, "agent-crash").detail()).contains("exit code 2");
     assertThat(find(r, "wrong-version").detail()).contains("version 2");
     assertThat(find(r, "job-invalid").detail()).contains("HTTP 422");
+    assertThat(find(r, "foreign-facts").detail()).contains("the facts name pod 'web-0'");
+    assertThat(find(r, "agent-cut").detail()).contains("the agent cut its facts");
+    assertThat(find(r, "unreadable").detail()).contains("NullPointerException");
     assertThat(r.exitCode()).isEqualTo(SweepResult.EXIT_UNJUDGED);
     assertThat(fx.cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
   }
@@ -183,14 +204,20 @@ class SweepFailuresTest extends SweepTestCase {
         .server
         .expect()
         .get()
-        .withPath("/api/v1/namespaces/logs/pods/probe-abcde/log?pretty=false&tailLines=20")
-        .andReturn(200, "16:00 WARN result file not writable\n" + ProbeFacts.EXPOSED + "\n")
+        .withPath(
+            "/api/v1/namespaces/logs/pods/probe-abcde/log?pretty=false&tailLines=20&limitBytes=65536")
+        .andReturn(
+            200,
+            "16:00 WARN result file not writable\n"
+                + ProbeFacts.EXPOSED.replace(ProbeFacts.POD_FIELD, "\"pod\":\"probe-abcde\"")
+                + "\n")
         .always();
     fx.cluster
         .server
         .expect()
         .get()
-        .withPath("/api/v1/namespaces/huge-log/pods/probe-abcde/log?pretty=false&tailLines=20")
+        .withPath(
+            "/api/v1/namespaces/huge-log/pods/probe-abcde/log?pretty=false&tailLines=20&limitBytes=65536")
         .andReturn(200, big + "\n")
         .always();
 

@@ -4,6 +4,7 @@ import static io.imdsprober.sweep.FakeKubelet.facts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imdsprober.verdict.Expectations;
+import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Verdict;
 import java.util.Map;
 import java.util.stream.Collectors;

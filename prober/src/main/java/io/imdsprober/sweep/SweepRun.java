@@ -1,0 +1,403 @@
+package io.imdsprober.sweep;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.Keys;
+import io.imdsprober.util.Durations;
+import io.imdsprober.verdict.Failure;
+import io.imdsprober.verdict.Judgement;
+import io.imdsprober.verdict.Verdict;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sweep's probes from launch to result: at most {@code probe.maxInFlight} Jobs at once, one
+ * label-selected pod informer ({@link ProbeWatch}, which lets only the Job's own pod through), the
+ * outcome of each probe ({@link ProbeOutcomes}), and two guarantees: every probe ends (any
+ * exception while handling it makes it {@code internal}), and the sweep ends by its deadline (open
+ * probes then become {@code timeout}).
+ */
+final class SweepRun implements ProbeWatch.Run {
+  private static final Logger logger = LoggerFactory.getLogger(SweepRun.class);
+
+  /** How long past the sweep deadline a probe's own clean-up may take before it is let go. */
+  private static final Duration LET_GO = Duration.ofSeconds(5);
+
+  private final String id;
+  private final ProbeJobs jobs;
+  private final ProbeApi api;
+  private final Config config;
+  private final Sweeper.Timing timing;
+  private final Clock clock;
+  private final ScheduledExecutorService timers;
+  private final ExecutorService workers;
+  private final String jobName;
+  private final Map<String, Probe> inFlight = new ConcurrentHashMap<>();
+  private final ProbeWatch watch;
+  private final ProbeOutcomes outcomes;
+  private final Semaphore slots;
+  final AtomicInteger rbacDenied = new AtomicInteger();
+  volatile String rbacDetail;
+  private volatile boolean cancelled;
+  private volatile Instant deadline;
+  int probed;
+
+  SweepRun(
+      String id,
+      Cluster cluster,
+      ProbeJobs jobs,
+      ProbeApi api,
+      Config config,
+      Sweeper.Timing timing,
+      Clock clock,
+      ScheduledExecutorService timers,
+      ExecutorService workers) {
+    this.id = id;
+    this.jobs = jobs;
+    this.api = api;
+    this.config = config;
+    this.timing = timing;
+    this.clock = clock;
+    this.timers = timers;
+    this.workers = workers;
+    this.jobName = ProbeJobs.jobName(id);
+    this.watch = new ProbeWatch(id, inFlight, this);
+    this.outcomes = new ProbeOutcomes(api, config, cluster, id);
+    this.slots = new Semaphore(config.get(Keys.PROBE_MAX_IN_FLIGHT));
+  }
+
+  /** When the sweep gives up on its open probes, once it has begun; null before. */
+  Instant deadline() {
+    return deadline;
+  }
+
+  /** The sweep's bound for {@code probes} probes: configured, or derived from the probe's. */
+  static Duration deadlineFor(Config config, Sweeper.Timing timing, int probes) {
+    Duration configured = config.get(Keys.SWEEP_DEADLINE);
+    if (!configured.isZero()) {
+      return configured;
+    }
+    int waves =
+        Math.max(
+            1,
+            (probes + config.get(Keys.PROBE_MAX_IN_FLIGHT) - 1)
+                / config.get(Keys.PROBE_MAX_IN_FLIGHT));
+    return config
+        .get(Keys.PROBE_DEADLINE)
+        .plus(timing.resultGrace())
+        .multipliedBy(waves)
+        .plus(Duration.ofMinutes(1));
+  }
+
+  List<NamespaceResult> execute(List<Target> targets) {
+    List<CompletableFuture<NamespaceResult>> futures = new ArrayList<>();
+    List<Probe> probes = new ArrayList<>();
+    for (Target t : targets) {
+      if (t.skip()) {
+        futures.add(
+            CompletableFuture.completedFuture(
+                new NamespaceResult(t.namespace(), Judgement.skipped(), null, "")));
+      } else if (t.invalid() != null) {
+        futures.add(
+            CompletableFuture.completedFuture(
+                NamespaceResult.failed(t.namespace(), new Failure(Failure.INVALID, t.invalid()))));
+      }
+    }
+    List<Target> due = targets.stream().filter(Target::probed).toList();
+    probed = due.size();
+    Duration bound = deadlineFor(config, timing, due.size());
+    deadline = clock.instant().plus(bound);
+    SharedIndexInformer<Pod> informer = null;
+    try {
+      if (!due.isEmpty()) {
+        informer = api.watchProbePods(id, watch);
+      }
+      for (Target t : due) {
+        Probe p = new Probe(t, jobs.job(t, id));
+        probes.add(p);
+        futures.add(p.result);
+        launch(p);
+      }
+      awaitUntilDeadline(futures);
+      expire(probes.stream().filter(p -> !p.result.isDone()).toList(), bound);
+      List<NamespaceResult> results = new ArrayList<>();
+      for (CompletableFuture<NamespaceResult> f : futures) {
+        results.add(f.join());
+      }
+      results.sort(Comparator.comparing(NamespaceResult::namespace));
+      return results;
+    } finally {
+      if (informer != null) {
+        informer.stop();
+      }
+    }
+  }
+
+  private void awaitUntilDeadline(List<CompletableFuture<NamespaceResult>> futures) {
+    try {
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+          .get(
+              Math.max(0, Duration.between(clock.instant(), deadline).toMillis()),
+              TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      logger.warn("sweep {}: the sweep deadline passed with probes still open", id);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      cancel();
+    } catch (ExecutionException e) {
+      // a probe's future never completes exceptionally; if one did, join() below says so
+      logger.error("sweep {}: a probe ended with an exception", id, e.getCause());
+    }
+  }
+
+  /**
+   * The sweep deadline passed: the open probes are timeouts, whatever their handlers are doing.
+   * Their clean-up (deleting the Job) gets {@link #LET_GO} more; a Job it could not delete is an
+   * orphan for the next sweep.
+   */
+  private void expire(List<Probe> open, Duration bound) {
+    if (open.isEmpty()) {
+      return;
+    }
+    Failure f =
+        new Failure(
+            Failure.TIMEOUT,
+            "the sweep deadline ("
+                + Durations.format(bound)
+                + ", sweep.deadline) passed before the probe ended");
+    for (Probe p : open) {
+      if (p.claimed.compareAndSet(false, true)) {
+        workers.execute(() -> guarded(p, () -> end(p, NamespaceResult.failed(p.namespace(), f))));
+      }
+    }
+    try {
+      CompletableFuture.allOf(open.stream().map(p -> p.result).toArray(CompletableFuture[]::new))
+          .get(LET_GO.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      logger.warn("sweep {}: some probes' clean-up did not end within {}", id, LET_GO);
+    }
+    for (Probe p : open) {
+      p.result.complete(NamespaceResult.failed(p.namespace(), f));
+    }
+  }
+
+  private void launch(Probe probe) {
+    Target target = probe.target;
+    if (!acquire()) {
+      probe.claimed.set(true);
+      probe.result.complete(
+          cancelled
+              ? cancelled(target)
+              : NamespaceResult.failed(
+                  target.namespace(),
+                  new Failure(
+                      Failure.TIMEOUT,
+                      "the sweep deadline passed before the probe could start ("
+                          + config.get(Keys.PROBE_MAX_IN_FLIGHT)
+                          + " probes in flight)")));
+      return;
+    }
+    probe.result.whenComplete(
+        (r, e) -> {
+          inFlight.remove(target.namespace(), probe);
+          slots.release();
+        });
+    inFlight.put(target.namespace(), probe);
+    guarded(probe, () -> create(probe));
+  }
+
+  private void create(Probe probe) {
+    Target target = probe.target;
+    Job created;
+    try {
+      created = api.createJob(probe.built);
+    } catch (KubernetesClientException e) {
+      if (ApiErrors.forbiddenByRbac(e)) {
+        rbacDenied.incrementAndGet();
+        rbacDetail = ApiErrors.message(e);
+      }
+      String detail =
+          ApiErrors.describe(
+              "create the probe Job in namespace " + target.namespace(), api.server(), e);
+      logger.warn("{}: {}", target.namespace(), detail);
+      if (probe.claimed.compareAndSet(false, true)) {
+        probe.result.complete(
+            NamespaceResult.failed(
+                target.namespace(), new Failure(ApiErrors.createReason(e), detail)));
+      }
+      return;
+    } catch (RuntimeException e) {
+      logger.warn("{}: cannot create the probe Job", target.namespace(), e);
+      if (probe.claimed.compareAndSet(false, true)) {
+        probe.result.complete(
+            NamespaceResult.failed(
+                target.namespace(),
+                new Failure(Failure.API_ERROR, "cannot create the probe Job: " + e)));
+      }
+      return;
+    }
+    long deadlineMs = config.get(Keys.PROBE_DEADLINE).plus(timing.resultGrace()).toMillis();
+    probe.noPodCheck =
+        timers.schedule(
+            () -> workers.execute(() -> guarded(probe, () -> checkNoPod(probe))),
+            timing.noPodCheck().toMillis(),
+            TimeUnit.MILLISECONDS);
+    probe.deadline =
+        timers.schedule(
+            () -> workers.execute(() -> guarded(probe, () -> deadlinePassed(probe))),
+            deadlineMs,
+            TimeUnit.MILLISECONDS);
+    probe.jobUid = created.getMetadata().getUid();
+    if (probe.jobUid == null) {
+      tamper(probe, "the API server returned the probe Job without a UID");
+      return;
+    }
+    watch.jobCreated(probe);
+  }
+
+  private NamespaceResult cancelled(Target target) {
+    return NamespaceResult.failed(
+        target.namespace(), new Failure(Failure.TIMEOUT, "sweep cancelled"));
+  }
+
+  private boolean acquire() {
+    if (cancelled) {
+      return false;
+    }
+    try {
+      long left = Duration.between(clock.instant(), deadline).toMillis();
+      return left > 0 && slots.tryAcquire(left, TimeUnit.MILLISECONDS) && !releaseIfCancelled();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      cancelled = true;
+      return false;
+    }
+  }
+
+  private boolean releaseIfCancelled() {
+    if (cancelled) {
+      slots.release();
+    }
+    return cancelled;
+  }
+
+  /** The trusted pod of a probe is over: its result is read on a worker. */
+  @Override
+  public void over(Probe probe, Pod pod, PodState state) {
+    workers.execute(
+        () ->
+            guarded(
+                probe,
+                () -> {
+                  if (probe.claimed.compareAndSet(false, true)) {
+                    end(probe, outcomes.read(probe, pod, state));
+                  }
+                }));
+  }
+
+  @Override
+  public void tamper(Probe probe, String detail) {
+    if (probe.claimed.compareAndSet(false, true)) {
+      workers.execute(
+          () ->
+              guarded(
+                  probe,
+                  () ->
+                      end(
+                          probe,
+                          NamespaceResult.failed(
+                              probe.namespace(), new Failure(Failure.TAMPERED, detail)))));
+    }
+  }
+
+  private void checkNoPod(Probe probe) {
+    if (probe.claimed.get() || probe.last != null || !probe.labelled.isEmpty()) {
+      return;
+    }
+    Failure f = outcomes.noPod(probe);
+    if (f != null && probe.last == null && probe.claimed.compareAndSet(false, true)) {
+      end(probe, NamespaceResult.failed(probe.namespace(), f));
+    }
+  }
+
+  private void deadlinePassed(Probe probe) {
+    if (probe.claimed.get()) {
+      return;
+    }
+    Failure f = outcomes.atDeadline(probe);
+    if (probe.claimed.compareAndSet(false, true)) {
+      end(probe, NamespaceResult.failed(probe.namespace(), f));
+    }
+  }
+
+  /**
+   * Runs a step of one probe; any exception makes the probe {@code internal} (with its stack trace
+   * in the log) instead of leaving it open.
+   */
+  @Override
+  public void guarded(Probe probe, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException | Error e) {
+      logger.error("{}: internal error while handling the probe", probe.namespace(), e);
+      probe.claimed.set(true);
+      NamespaceResult internal =
+          NamespaceResult.failed(
+              probe.namespace(),
+              new Failure(Failure.INTERNAL, "the prober failed while handling the probe: " + e));
+      try {
+        end(probe, internal);
+      } catch (RuntimeException | Error again) {
+        logger.error("{}: could not end the probe cleanly", probe.namespace(), again);
+        probe.result.complete(internal);
+      }
+    }
+  }
+
+  private void end(Probe probe, NamespaceResult result) {
+    probe.cancelTimers();
+    api.deleteJob(probe.namespace(), jobName);
+    if (result.judgement().verdict() == Verdict.ERROR) {
+      logger.warn(
+          "{}: error {}: {}", probe.namespace(), result.judgement().reason(), result.detail());
+    } else {
+      logger.debug(
+          "{}: {} ({})",
+          probe.namespace(),
+          result.judgement().verdict().word(),
+          result.judgement().reason());
+    }
+    probe.result.complete(result);
+  }
+
+  /** Ends the sweep now: its open probes become errors and their Jobs are deleted. */
+  void cancel() {
+    cancelled = true;
+    for (Probe probe : inFlight.values()) {
+      if (probe.claimed.compareAndSet(false, true)) {
+        end(probe, cancelled(probe.target));
+      }
+    }
+  }
+}
