@@ -112,6 +112,13 @@ public final class ProberMetrics {
         .register(registry);
   }
 
+  /** {@code imds_prober_leader}: 1 while this replica holds the Lease and sweeps (serve only). */
+  public void trackLeader(java.util.function.BooleanSupplier leading) {
+    Gauge.builder("imds.prober.leader", () -> leading.getAsBoolean() ? 1 : 0)
+        .description("1 on the replica that holds the Lease and sweeps")
+        .register(registry);
+  }
+
   public PrometheusMeterRegistry registry() {
     return registry;
   }

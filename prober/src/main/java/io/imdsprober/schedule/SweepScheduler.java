@@ -1,9 +1,13 @@
 package io.imdsprober.schedule;
 
 import io.imdsprober.ProberException;
+import java.text.ParseException;
 import java.time.Duration;
+import java.util.Date;
 import java.util.Properties;
+import org.quartz.CronExpression;
 import org.quartz.CronScheduleBuilder;
+import org.quartz.CronTrigger;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
@@ -13,6 +17,7 @@ import org.quartz.JobKey;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
+import org.quartz.SimpleTrigger;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.impl.StdSchedulerFactory;
@@ -105,6 +110,26 @@ public final class SweepScheduler implements AutoCloseable {
       return !scheduler.isShutdown();
     } catch (SchedulerException e) {
       return false;
+    }
+  }
+
+  /**
+   * The time between two sweeps: the interval, or for a cron expression the gap between its next
+   * two fire times.
+   */
+  public Duration interval() {
+    if (trigger instanceof SimpleTrigger simple) {
+      return Duration.ofMillis(simple.getRepeatInterval());
+    }
+    try {
+      CronExpression cron = new CronExpression(((CronTrigger) trigger).getCronExpression());
+      Date first = cron.getNextValidTimeAfter(new Date());
+      Date second = first == null ? null : cron.getNextValidTimeAfter(first);
+      return second == null
+          ? Duration.ofDays(365)
+          : Duration.ofMillis(second.getTime() - first.getTime());
+    } catch (ParseException e) {
+      throw new IllegalStateException("a validated cron expression no longer parses", e);
     }
   }
 

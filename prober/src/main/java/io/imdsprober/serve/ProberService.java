@@ -2,9 +2,6 @@ package io.imdsprober.serve;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.ConfigException;
 import io.imdsprober.config.Keys;
@@ -20,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -33,6 +29,12 @@ import org.slf4j.LoggerFactory;
 public final class ProberService implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ProberService.class);
   private static final Duration READY_CACHE = Duration.ofSeconds(5);
+
+  /** How long after its deadline a sweep may still be closing before /healthz fails. */
+  private static final Duration OVERRUN_SLACK = Duration.ofSeconds(30);
+
+  /** After a cancel on SIGTERM, how long the stop waits for the sweep before it goes on. */
+  private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
 
   private final KubernetesClient client;
   private final Config config;
@@ -49,7 +51,12 @@ public final class ProberService implements AutoCloseable {
   private volatile boolean sweeping;
   private volatile boolean sweptWhileLeading;
   private volatile boolean stopping;
-  private volatile CompletableFuture<?> election;
+  private volatile LeaderCampaign campaign;
+  private volatile Instant leadingSince;
+  private volatile Instant lastCompleted;
+  private volatile Instant sweepStarted = Instant.EPOCH;
+  private volatile String unhealthy;
+  private volatile java.util.function.BiConsumer<Instant, Instant> sweepHook = (a, b) -> {};
   private volatile Instant apiCheckedAt = Instant.EPOCH;
   private volatile String apiProblem;
   private volatile SweepResult last;
@@ -81,9 +88,10 @@ public final class ProberService implements AutoCloseable {
     this.http =
         new MetricsServer(
             new InetSocketAddress(port), metrics::scrape, this::healthy, this::notReadyBecause);
+    metrics.trackLeader(leading::get);
   }
 
-  /** Serves the endpoints and starts leading (or trying to). */
+  /** Serves the endpoints and starts leading (or standing for the Lease). */
   public void start() {
     http.start();
     logger.info("serving /metrics, /healthz, /readyz on port {}", http.port());
@@ -91,34 +99,8 @@ public final class ProberService implements AutoCloseable {
       startLeading();
       return;
     }
-    String ns = config.get(Keys.LEADER_ELECTION_NAMESPACE);
-    if (ns.isEmpty()) {
-      ns = client.getNamespace() == null ? "default" : client.getNamespace();
-    }
-    String lease = config.get(Keys.LEADER_ELECTION_LEASE);
-    logger.info("{} asks for Lease {}/{}", identity, ns, lease);
-    election =
-        client
-            .leaderElector()
-            .withConfig(
-                new LeaderElectionConfigBuilder()
-                    .withName("imds-prober")
-                    .withLock(new LeaseLock(ns, lease, identity))
-                    .withLeaseDuration(config.get(Keys.LEADER_ELECTION_LEASE_DURATION))
-                    .withRenewDeadline(config.get(Keys.LEADER_ELECTION_RENEW_DEADLINE))
-                    .withRetryPeriod(config.get(Keys.LEADER_ELECTION_RETRY_PERIOD))
-                    .withReleaseOnCancel()
-                    .withLeaderCallbacks(
-                        new LeaderCallbacks(
-                            this::startLeading,
-                            this::stopLeading,
-                            leader ->
-                                logger.info(
-                                    leader == null ? "the Lease is free" : "the leader is {}",
-                                    leader)))
-                    .build())
-            .build()
-            .start();
+    campaign = new LeaderCampaign(client, config, identity, this::startLeading, this::stopLeading);
+    campaign.start();
   }
 
   /** The metrics port. */
@@ -145,6 +127,7 @@ public final class ProberService implements AutoCloseable {
       return;
     }
     logger.info("{} leads: sweeping {}", identity, scheduler.describe());
+    leadingSince = clock.instant();
     leading.set(true);
     sweptWhileLeading = false;
     scheduler.start();
@@ -155,6 +138,7 @@ public final class ProberService implements AutoCloseable {
       return;
     }
     logger.info("{} stopped leading: sweeps paused, per-namespace series dropped", identity);
+    leadingSince = null;
     scheduler.pause();
     sweeper.cancel();
     metrics.forgetNamespaces();
@@ -165,10 +149,11 @@ public final class ProberService implements AutoCloseable {
     if (!leading.get() || stopping) {
       return;
     }
+    Instant t0 = clock.instant();
     synchronized (sweepLock) {
+      sweepStarted = t0;
       sweeping = true;
     }
-    Instant t0 = clock.instant();
     try {
       SweepResult result = sweeper.sweep();
       if (!leading.get()) {
@@ -180,6 +165,7 @@ public final class ProberService implements AutoCloseable {
         events.record(result);
       }
       sweptWhileLeading = true;
+      lastCompleted = clock.instant();
       result = null;
       // A sweep leaves its garbage (1000 namespaces: tens of MiB) for a heap that then idles
       // until the next one. One full collection now lets the serial collector give that memory
@@ -198,11 +184,64 @@ public final class ProberService implements AutoCloseable {
         sweeping = false;
         sweepLock.notifyAll();
       }
+      sweepHook.accept(t0, clock.instant());
     }
   }
 
+  /** For tests: told the start and end of every sweep this replica runs, kept or not. */
+  void onSweep(java.util.function.BiConsumer<Instant, Instant> hook) {
+    sweepHook = hook;
+  }
+
   private boolean healthy() {
-    return healthy.get() && scheduler.alive();
+    String problem = unhealthyBecause();
+    if (!java.util.Objects.equals(problem, unhealthy)) {
+      if (problem != null) {
+        logger.error("/healthz now fails: {}", problem);
+      } else {
+        logger.info("/healthz passes again");
+      }
+      unhealthy = problem;
+    }
+    return problem == null;
+  }
+
+  /**
+   * Null when healthy. Not healthy: a sweep crashed, the scheduler died, the running sweep overran
+   * its deadline (it should have ended by then), or this replica leads and has completed no sweep
+   * for 3 intervals.
+   */
+  String unhealthyBecause() {
+    if (!healthy.get()) {
+      return "a sweep crashed";
+    }
+    if (!scheduler.alive()) {
+      return "the sweep scheduler is shut down";
+    }
+    Instant now = clock.instant();
+    if (sweeping) {
+      Instant deadline = sweeper.currentDeadline();
+      Instant bound =
+          deadline != null
+              ? deadline.plus(OVERRUN_SLACK)
+              : sweepStarted.plus(
+                  config
+                      .get(Keys.API_REQUEST_TIMEOUT)
+                      .multipliedBy(4L * (config.get(Keys.API_RETRIES) + 1)));
+      if (now.isAfter(bound)) {
+        return "the running sweep, started " + sweepStarted + ", overran its deadline " + bound;
+      }
+    }
+    Instant since = lastCompleted;
+    Instant led = leadingSince;
+    if (since == null || led != null && led.isAfter(since)) {
+      since = led;
+    }
+    Duration quiet = scheduler.interval().multipliedBy(3);
+    if (leading.get() && since != null && Duration.between(since, now).compareTo(quiet) > 0) {
+      return "leading, and no sweep has completed since " + since + " (3 intervals: " + quiet + ")";
+    }
+    return null;
   }
 
   /** Null when ready: the API server answers and, on the leader, a sweep has completed. */
@@ -247,19 +286,27 @@ public final class ProberService implements AutoCloseable {
       if (sweeping) {
         logger.info("the running sweep did not end within {}; cancelling it", grace);
         sweeper.cancel();
-        while (sweeping) {
+        long cancelDeadline = System.nanoTime() + CANCEL_WAIT.toNanos();
+        while (sweeping && System.nanoTime() < cancelDeadline) {
           try {
-            sweepLock.wait(1000);
+            sweepLock.wait(
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(cancelDeadline - System.nanoTime())));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             break;
           }
         }
+        if (sweeping) {
+          logger.warn(
+              "the sweep did not end within {} of its cancel; stopping anyway (its Jobs are"
+                  + " orphans the next start deletes)",
+              CANCEL_WAIT);
+        }
       }
     }
-    CompletableFuture<?> e = election;
-    if (e != null) {
-      e.cancel(true); // releases the Lease
+    LeaderCampaign c = campaign;
+    if (c != null) {
+      c.stop(); // releases the Lease
     }
     leading.set(false);
     close();
@@ -267,6 +314,10 @@ public final class ProberService implements AutoCloseable {
 
   @Override
   public void close() {
+    LeaderCampaign c = campaign;
+    if (c != null) {
+      c.close();
+    }
     scheduler.close();
     sweeper.close();
     http.close();

@@ -14,7 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,9 @@ class ProberMetricsTest {
 
   static NamespaceResult judged(String ns, String json) {
     var facts = FactsJson.read(json);
-    Judgement j = new Judge(Set.of(ProbeFacts.POD_IDENTITY)).judge(facts, Expectations.DEFAULT);
+    Judgement j =
+        new Judge(Map.of(ProbeFacts.POD_IDENTITY, "EKS Pod Identity"))
+            .judge(facts, Expectations.DEFAULT);
     return new NamespaceResult(ns, j, facts, "");
   }
 
@@ -65,7 +67,9 @@ class ProberMetricsTest {
             judged("b", ProbeFacts.EXPOSED),
             error("c", "quota-exceeded"),
             new NamespaceResult("d", Judgement.skipped(), null, "")));
+    metrics.trackLeader(() -> true);
     String s = metrics.scrape();
+    assertThat(value(s, "imds_prober_leader")).isEqualTo(1.0);
     for (String name : Contract.NAMES) {
       if (name.equals("imds_prober_last_success_timestamp_seconds")) {
         continue; // only after a sweep that judged every namespace: see lastSuccess()

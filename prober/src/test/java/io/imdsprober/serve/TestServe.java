@@ -36,8 +36,21 @@ public record TestServe(ProberService service, KubernetesClient client) implemen
   public static TestServe of(
       MockCluster cluster, Path dir, Config config, Clock clock, String identity, String version)
       throws Exception {
+    return of(cluster, dir, config, clock, identity, version, MockCluster.PROBER_AGENT);
+  }
+
+  /** The same, with its own User-Agent, so that the mock can fail this replica's requests. */
+  public static TestServe of(
+      MockCluster cluster,
+      Path dir,
+      Config config,
+      Clock clock,
+      String identity,
+      String version,
+      String userAgent)
+      throws Exception {
     KubernetesClient client =
-        KubeConnection.connect(cluster.kubeconfig(dir), null, config, MockCluster.PROBER_AGENT);
+        KubeConnection.connect(cluster.kubeconfig(dir), null, config, userAgent);
     return new TestServe(
         new ProberService(
             client, config, "registry.invalid/imds-prober:test", version, FAST, clock, identity, 0),

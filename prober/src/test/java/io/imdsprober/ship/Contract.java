@@ -24,7 +24,9 @@ public final class Contract {
           "imds_prober_namespaces",
           "imds_prober_build_info",
           // issue 4: exported once a sweep judged every namespace (also pushed by sweep --once)
-          "imds_prober_last_success_timestamp_seconds");
+          "imds_prober_last_success_timestamp_seconds",
+          // wave 2 (issue 10): serve only, 1 on the replica that holds the Lease
+          "imds_prober_leader");
 
   private static final Pattern NAME = Pattern.compile("\\bimds_prober_[a-z_]+\\b");
 
