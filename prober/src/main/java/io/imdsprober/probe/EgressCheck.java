@@ -2,12 +2,12 @@ package io.imdsprober.probe;
 
 import io.imdsprober.facts.EgressResult;
 import io.imdsprober.facts.Facts.EgressFact;
+import io.imdsprober.facts.TcpResult;
+import io.imdsprober.util.Threads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
 import java.net.Proxy;
 import java.net.Socket;
 import java.net.SocketException;
@@ -17,11 +17,19 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLException;
+import okhttp3.Dns;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -42,6 +50,9 @@ final class EgressCheck {
             // honours
             // -DsocksProxyHost: only a Socket made with Proxy.NO_PROXY is truly direct.
             .socketFactory(new DirectSocketFactory())
+            // the name is resolved within 3/4 of the timeout: a dead resolver reads dns, not the
+            // call's own timeout (the JDK's lookup would outlive it)
+            .dns(new BoundedDns(timeout.multipliedBy(3).dividedBy(4)))
             .followRedirects(false)
             .followSslRedirects(false)
             .retryOnConnectionFailure(false)
@@ -65,6 +76,37 @@ final class EgressCheck {
         errors.accept("egress " + url + ": " + e);
       }
       return new EgressFact(url.toString(), result, null, TcpConnect.millisSince(start));
+    }
+  }
+
+  /** The JDK's resolver, given up on after a bound: past it the name did not resolve. */
+  static final class BoundedDns implements Dns {
+    private static final ExecutorService LOOKUPS =
+        Executors.newCachedThreadPool(Threads.daemon("imds-egress-dns"));
+    private final Duration bound;
+
+    BoundedDns(Duration bound) {
+      this.bound = bound;
+    }
+
+    @Override
+    public List<InetAddress> lookup(String host) throws UnknownHostException {
+      Future<InetAddress[]> f = LOOKUPS.submit(() -> InetAddress.getAllByName(host));
+      try {
+        return List.of(f.get(bound.toMillis(), TimeUnit.MILLISECONDS));
+      } catch (TimeoutException e) {
+        f.cancel(true);
+        throw new UnknownHostException(
+            host + ": the resolver gave no answer within " + bound.toMillis() + " ms");
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof UnknownHostException u) {
+          throw u;
+        }
+        throw new UnknownHostException(host + ": " + e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UnknownHostException(host + ": interrupted while resolving");
+      }
     }
   }
 
@@ -115,20 +157,17 @@ final class EgressCheck {
       }
     }
     for (Throwable t : chain) {
-      String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
       if (t instanceof UnknownHostException) {
         return EgressResult.DNS;
       }
       if (t instanceof SSLException) {
         return EgressResult.TLS;
       }
-      if (t instanceof NoRouteToHostException
-          || t instanceof SocketException && message.contains("unreachable")) {
-        return EgressResult.UNREACHABLE;
+      ConnectErrno errno = t instanceof SocketException ? ConnectErrno.of(t) : null;
+      if (errno != null && errno.word() != TcpResult.TIMEOUT) {
+        return errno.word() == TcpResult.REFUSED ? EgressResult.REFUSED : EgressResult.UNREACHABLE;
       }
-      if (t instanceof ConnectException && message.contains("refused")) {
-        return EgressResult.REFUSED;
-      }
+      String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
       if (t instanceof InterruptedIOException || message.contains("timed out")) {
         return EgressResult.TIMEOUT;
       }

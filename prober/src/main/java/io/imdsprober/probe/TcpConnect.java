@@ -3,15 +3,10 @@ package io.imdsprober.probe;
 import io.imdsprober.facts.TcpResult;
 import io.imdsprober.util.IpLiteral;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
 import java.net.Proxy;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.Locale;
 
 /** One TCP connect, never through a proxy, classified the way a NetworkPolicy shows itself. */
 final class TcpConnect {
@@ -42,27 +37,9 @@ final class TcpConnect {
     }
   }
 
-  /**
-   * Maps a connect failure to its class: a timeout is a dropped packet, a refusal is an RST or ICMP
-   * port unreachable, and both "no route to host" (ICMP host unreachable, admin prohibited) and
-   * "network is unreachable" (no route at all) are unreachable.
-   */
+  /** Maps a connect failure to its word by its errno ({@link ConnectErrno}). */
   static TcpResult classify(IOException e) {
-    String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-    if (e instanceof SocketTimeoutException || message.contains("timed out")) {
-      return TcpResult.TIMEOUT;
-    }
-    if (e instanceof NoRouteToHostException) {
-      return TcpResult.UNREACHABLE;
-    }
-    if (e instanceof ConnectException && message.contains("refused")) {
-      return TcpResult.REFUSED;
-    }
-    if (e instanceof SocketException
-        && (message.contains("unreachable") || message.contains("protocol family unavailable"))) {
-      return TcpResult.UNREACHABLE;
-    }
-    return TcpResult.ERROR;
+    return ConnectErrno.classify(e);
   }
 
   static long millisSince(long startNanos) {

@@ -9,7 +9,8 @@ import tools.jackson.core.json.JsonFactory;
 
 /**
  * {@code --output json}: one object as DESIGN.md "Reports" gives it. {@code reason} is the error
- * class or the deciding fact; {@code facts} is the agent's JSON, or null.
+ * class or the deciding fact; {@code detail} what the API server, the pod or the agent said about
+ * an error (empty otherwise); {@code facts} is the agent's JSON, or null.
  */
 public final class JsonReport {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -29,6 +30,7 @@ public final class JsonReport {
         g.writeStringProperty("namespace", r.namespace());
         g.writeStringProperty("verdict", r.judgement().verdict().word());
         g.writeStringProperty("reason", r.judgement().reason());
+        g.writeStringProperty("detail", r.detail());
         g.writeName("facts");
         if (r.facts() == null) {
           g.writeNull();

@@ -1,12 +1,16 @@
 package io.imdsprober.sweep;
 
 import io.imdsprober.facts.Facts;
+import io.imdsprober.facts.Facts.MetadataFact;
 import io.imdsprober.facts.MalformedFactsException;
+import io.imdsprober.facts.TcpResult;
+import io.imdsprober.util.Texts;
 import io.imdsprober.verdict.Expectations;
 import io.imdsprober.verdict.FactsAcceptance;
 import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Judge;
 import io.imdsprober.verdict.Judgement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -73,6 +77,29 @@ final class ResultReader {
             facts.errors());
     Judgement j =
         new Judge(plan.platformTargets().apply(out.node())).judge(onNode, plan.expectations());
-    return new NamespaceResult(namespace, j, onNode, "");
+    return new NamespaceResult(
+        namespace, j, onNode, Judge.CHECK_ERROR.equals(j.reason()) ? unclassified(onNode) : "");
+  }
+
+  /**
+   * For {@code check-error}: each target whose connect the agent could not classify, with the
+   * agent's own words for it ({@code errors} entries start with the target).
+   */
+  static String unclassified(Facts facts) {
+    List<String> parts = new ArrayList<>();
+    for (MetadataFact m : facts.metadata()) {
+      if (m.tcp() != TcpResult.ERROR) {
+        continue;
+      }
+      String prefix = m.target() + ": ";
+      String why =
+          facts.errors().stream()
+              .filter(e -> e.startsWith(prefix))
+              .map(e -> e.substring(prefix.length()))
+              .findFirst()
+              .orElse("the agent gave no cause");
+      parts.add(m.target() + " connect could not be classified: " + Texts.abbreviate(why, 200));
+    }
+    return String.join("; ", parts);
   }
 }

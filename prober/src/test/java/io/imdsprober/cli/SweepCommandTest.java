@@ -95,7 +95,10 @@ class SweepCommandTest {
         .extracting(n -> n.get("namespace"))
         .containsExactly("open", "quiet", "safe");
     assertThat(namespaces)
-        .allSatisfy(n -> assertThat(n).containsOnlyKeys("namespace", "verdict", "reason", "facts"));
+        .allSatisfy(
+            n ->
+                assertThat(n)
+                    .containsOnlyKeys("namespace", "verdict", "reason", "detail", "facts"));
     assertThat(namespaces)
         .extracting(n -> n.get("verdict"))
         .containsExactly("exposed", "skipped", "protected");

@@ -31,6 +31,9 @@ public final class ProbeLab implements AutoCloseable {
       List.of("169.254.169.254", "168.63.129.16", "100.100.100.200");
   public static final String METADATA_V6 = "fd00:ec2::254";
 
+  /** The lab's DNS server also answers on this IPv6 address. */
+  public static final String DNS_V6 = "2001:db8:4::53";
+
   private final NetLab lab = new NetLab();
   private final Path workDir;
   public final String pod;
@@ -87,6 +90,8 @@ public final class ProbeLab implements AutoCloseable {
       for (String a : List.of("198.51.100.53", "198.51.100.10", "198.51.100.12")) {
         lab.in(svc, "ip", "addr", "add", a + "/32", "dev", "eth0");
       }
+      lab.in(svc, "ip", "-6", "addr", "add", DNS_V6 + "/128", "dev", "eth0", "nodad");
+      lab.in(svc, "ip", "-6", "route", "add", "default", "via", "2001:db8:4::1");
       lab.in(svc, "ip", "route", "add", "default", "via", "198.51.100.1");
       // the silent host: packets to it vanish at the router; the unreachable one: ICMP prohibited
       lab.in(router, "ip", "route", "add", "blackhole", "198.51.100.13/32");
@@ -108,6 +113,7 @@ public final class ProbeLab implements AutoCloseable {
               svc,
               List.of(
                   "--dns", "198.51.100.53:53",
+                  "--dns", "[" + DNS_V6 + "]:53",
                   "--zone", "kubernetes.default.svc.cluster.local=A:192.0.2.100",
                   "--zone", EGRESS_HOST + "=A:198.51.100.10",
                   "--zone", "wrongname.lab.test=A:198.51.100.10",

@@ -208,7 +208,10 @@ class LoopbackChecksTest {
         .isEqualTo(TcpResult.UNREACHABLE);
     assertThat(TcpConnect.classify(new SocketException("Protocol family unavailable")))
         .isEqualTo(TcpResult.UNREACHABLE);
+    // EACCES: icmp6-adm-prohibited and the like (issue 15; was error before)
     assertThat(TcpConnect.classify(new SocketException("Permission denied")))
+        .isEqualTo(TcpResult.UNREACHABLE);
+    assertThat(TcpConnect.classify(new SocketException("Too many open files")))
         .isEqualTo(TcpResult.ERROR);
   }
 

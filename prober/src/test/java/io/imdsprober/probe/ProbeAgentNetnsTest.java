@@ -327,6 +327,47 @@ class ProbeAgentNetnsTest {
   }
 
   @Test
+  @DisplayName(
+      "a dead resolver: DNS times out and egress says dns (not error), within the one timeout")
+  void deadResolver() throws Exception {
+    lab.policy(V4, "blackhole");
+    lab.blockDns(true);
+    try {
+      AgentRun run =
+          lab.probe(
+              List.of(
+                  "--connect-timeout", "1s",
+                  "--metadata", V4 + ":80",
+                  "--egress-url", "https://" + ProbeLab.EGRESS_HOST + "/"),
+              List.of(),
+              Map.of());
+      assertThat(run.exit()).as(run.stderr()).isZero();
+      Facts facts = run.facts();
+      assertThat(facts.dns()).extracting(DnsFact::result).containsOnly(DnsResult.TIMEOUT);
+      assertThat(facts.egress())
+          .as("errors: %s", facts.errors())
+          .extracting(EgressFact::result)
+          .containsExactly(EgressResult.DNS);
+      assertThat(facts.elapsedMs()).isLessThan(2500L);
+    } finally {
+      lab.blockDns(false);
+    }
+  }
+
+  @Test
+  @DisplayName("a DNS server given as an IPv6 literal is asked over IPv6")
+  void ipv6DnsServer() throws Exception {
+    lab.policy(V4, "blackhole");
+    Facts facts = probe("--metadata", V4 + ":80", "--dns-server", "[" + ProbeLab.DNS_V6 + "]:53");
+    assertThat(facts.dns())
+        .as("errors: %s", facts.errors())
+        .extracting(DnsFact::server, DnsFact::result)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("[" + ProbeLab.DNS_V6 + "]:53", DnsResult.OK));
+    assertThat(facts.dns().get(0).answers()).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("HTTP(S)_PROXY and JVM proxy settings are ignored: the proxy receives nothing")
   void proxiesBypassed() throws Exception {
     lab.imds.send("profile aws-v1");
