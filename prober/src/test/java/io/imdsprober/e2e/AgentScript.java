@@ -3,7 +3,6 @@ package io.imdsprober.e2e;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.imdsprober.lab.ProbeLab;
 import io.imdsprober.sweep.FakeKubelet;
@@ -36,20 +35,7 @@ final class AgentScript implements FakeKubelet.Script {
 
   @Override
   public void run(FakeKubelet kubelet, Job job) {
-    Pod pod =
-        kubelet.pod(
-            job,
-            new PodStatusBuilder()
-                .withPhase("Running")
-                .addNewContainerStatus()
-                .withName("probe")
-                .withNewState()
-                .withNewRunning()
-                .withStartedAt(java.time.Instant.now().toString())
-                .endRunning()
-                .endState()
-                .endContainerStatus()
-                .build());
+    Pod pod = kubelet.pod(job, FakeKubelet.running());
     Container c = pod.getSpec().getContainers().get(0);
     try {
       Path message = Files.createTempFile(workDir, "termination-log", ".txt");

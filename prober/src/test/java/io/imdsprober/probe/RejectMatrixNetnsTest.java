@@ -111,24 +111,23 @@ class RejectMatrixNetnsTest {
   }
 
   private static void apply(Case c, boolean add) {
-    String tables = c.v6() ? "ip6tables" : "iptables";
-    switch (c.where()) {
-      case "router" -> {
-        List<String> cmd =
-            new ArrayList<>(
-                List.of(tables, add ? "-A" : "-D", "FORWARD", "-d", c.address(), "-p", "tcp"));
-        cmd.addAll(List.of(("-j " + c.rule()).split(" ")));
-        lab.in(lab.router, cmd.toArray(String[]::new));
-      }
-      case "pod" -> {
-        List<String> cmd =
-            new ArrayList<>(
-                List.of(tables, add ? "-A" : "-D", "OUTPUT", "-d", c.address(), "-p", "tcp"));
-        cmd.addAll(List.of(("-j " + c.rule()).split(" ")));
-        lab.in(lab.pod, cmd.toArray(String[]::new));
-      }
-      default -> lab.policy(c.address(), add ? c.rule() : "open");
+    if (c.where().equals("route")) {
+      lab.policy(c.address(), add ? c.rule() : "open");
+      return;
     }
+    boolean router = c.where().equals("router");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                c.v6() ? "ip6tables" : "iptables",
+                add ? "-A" : "-D",
+                router ? "FORWARD" : "OUTPUT",
+                "-d",
+                c.address(),
+                "-p",
+                "tcp"));
+    cmd.addAll(List.of(("-j " + c.rule()).split(" ")));
+    lab.in(router ? lab.router : lab.pod, cmd.toArray(String[]::new));
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -111,19 +110,7 @@ class RbacTest {
       kubelet.script("logs", FakeKubelet.terminated("", 1));
       // a probe that runs past its deadline: the prober looks at its pod once (get pods)
       cluster.namespace("stuck");
-      kubelet.script(
-          "stuck",
-          FakeKubelet.stuck(
-              new PodStatusBuilder()
-                  .withPhase("Running")
-                  .addNewContainerStatus()
-                  .withName("probe")
-                  .withNewState()
-                  .withNewRunning()
-                  .endRunning()
-                  .endState()
-                  .endContainerStatus()
-                  .build()));
+      kubelet.script("stuck", FakeKubelet.stuck(FakeKubelet.running()));
       // a create answered 409 (a retried create that had gone through): read back (get jobs)
       cluster.namespace("retried");
       cluster

@@ -2,6 +2,8 @@ package io.imdsprober.sweep;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -125,7 +127,8 @@ public final class FakeKubelet implements AutoCloseable {
     return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
   }
 
-  private static PodStatus terminatedStatus(String message, int exitCode) {
+  /** The status of a probe pod whose container ended with this message and exit code. */
+  public static PodStatus terminatedStatus(String message, int exitCode) {
     Instant now = Instant.now();
     return new PodStatusBuilder()
         .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
@@ -155,13 +158,7 @@ public final class FakeKubelet implements AutoCloseable {
             .withName(name)
             .withNamespace(ns)
             .addToLabels("job-name", job.getMetadata().getName())
-            .addNewOwnerReference()
-            .withApiVersion("batch/v1")
-            .withKind("Job")
-            .withName(job.getMetadata().getName())
-            .withUid(job.getMetadata().getUid())
-            .withController(true)
-            .endOwnerReference()
+            .addToOwnerReferences(controller(job, job.getMetadata().getUid()))
             .endMetadata()
             .withSpec(job.getSpec().getTemplate().getSpec())
             .editSpec()
@@ -180,6 +177,32 @@ public final class FakeKubelet implements AutoCloseable {
     }
     created.setStatus(status);
     return client.pods().inNamespace(ns).resource(created).updateStatus();
+  }
+
+  /** A controller reference to the Job by name, with the given UID (the Job's own, or not). */
+  public static OwnerReference controller(Job job, String uid) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion("batch/v1")
+        .withKind("Job")
+        .withName(job.getMetadata().getName())
+        .withUid(uid)
+        .withController(true)
+        .build();
+  }
+
+  /** The status of a probe pod whose container runs. */
+  public static PodStatus running() {
+    return new PodStatusBuilder()
+        .withPhase("Running")
+        .addNewContainerStatus()
+        .withName(ProbeJobs.CONTAINER)
+        .withNewState()
+        .withNewRunning()
+        .withStartedAt(Instant.now().toString())
+        .endRunning()
+        .endState()
+        .endContainerStatus()
+        .build();
   }
 
   /** Records the job controller's FailedCreate event for the Job. */

@@ -3,11 +3,9 @@ package io.imdsprober.sweep;
 import static io.imdsprober.sweep.SweeperTest.find;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Verdict;
@@ -27,33 +25,7 @@ class SweepTrustTest extends SweepTestCase {
   private static final long SWEEP_BOUND_MS = 9_000;
 
   private static PodStatus terminated(String message) {
-    return new PodStatusBuilder()
-        .withPhase("Succeeded")
-        .addToContainerStatuses(
-            new ContainerStatusBuilder()
-                .withName(ProbeJobs.CONTAINER)
-                .withNewState()
-                .withNewTerminated()
-                .withExitCode(0)
-                .withMessage(message)
-                .endTerminated()
-                .endState()
-                .build())
-        .build();
-  }
-
-  private static PodStatus running() {
-    return new PodStatusBuilder()
-        .withPhase("Running")
-        .addNewContainerStatus()
-        .withName(ProbeJobs.CONTAINER)
-        .withNewState()
-        .withNewRunning()
-        .withStartedAt("2026-11-27T10:00:00Z")
-        .endRunning()
-        .endState()
-        .endContainerStatus()
-        .build();
+    return FakeKubelet.terminatedStatus(message, 0);
   }
 
   /**
@@ -129,7 +101,7 @@ class SweepTrustTest extends SweepTestCase {
         sweepOne(
             "relabel",
             (k, job) -> {
-              Pod real = k.pod(job, running());
+              Pod real = k.pod(job, FakeKubelet.running());
               pause(200);
               fx.cluster
                   .admin
@@ -155,8 +127,8 @@ class SweepTrustTest extends SweepTestCase {
         sweepOne(
             "second",
             (k, job) -> {
-              k.pod(job, running());
-              tenantPod(job, "decoy", b -> b, running());
+              k.pod(job, FakeKubelet.running());
+              tenantPod(job, "decoy", b -> b, FakeKubelet.running());
             });
     assertThat(n.judgement().reason()).isEqualTo(Failure.TAMPERED);
     assertThat(n.detail()).contains("2 pods carry the label");
@@ -174,13 +146,8 @@ class SweepTrustTest extends SweepTestCase {
                     "spoofed",
                     b ->
                         b.editMetadata()
-                            .addNewOwnerReference()
-                            .withApiVersion("batch/v1")
-                            .withKind("Job")
-                            .withName(job.getMetadata().getName())
-                            .withUid("00000000-0000-0000-0000-000000000000")
-                            .withController(true)
-                            .endOwnerReference()
+                            .addToOwnerReferences(
+                                FakeKubelet.controller(job, "00000000-0000-0000-0000-000000000000"))
                             .endMetadata(),
                     terminated(named(ProbeFacts.PROTECTED, "spoofed"))));
     assertThat(n.judgement().reason()).isEqualTo(Failure.TAMPERED);
@@ -199,13 +166,8 @@ class SweepTrustTest extends SweepTestCase {
                     "lookalike",
                     b ->
                         b.editMetadata()
-                            .addNewOwnerReference()
-                            .withApiVersion("batch/v1")
-                            .withKind("Job")
-                            .withName(job.getMetadata().getName())
-                            .withUid(job.getMetadata().getUid())
-                            .withController(true)
-                            .endOwnerReference()
+                            .addToOwnerReferences(
+                                FakeKubelet.controller(job, job.getMetadata().getUid()))
                             .endMetadata()
                             .editSpec()
                             .editFirstContainer()
@@ -224,7 +186,7 @@ class SweepTrustTest extends SweepTestCase {
         sweepOne(
             "label-added",
             (k, job) -> {
-              Pod real = k.pod(job, running());
+              Pod real = k.pod(job, FakeKubelet.running());
               fx.cluster
                   .admin
                   .pods()
