@@ -47,11 +47,20 @@ final class CommonOptions {
     }
   }
 
-  /** The configuration: defaults, the file, the environment, then these overrides. */
-  Config load(Map<String, String> named) {
+  /**
+   * The configuration: defaults, the file, the environment, {@code --set}, then the named flags.
+   *
+   * @param named key to value, from a named flag
+   * @param flags key to that flag's name, so that an error names {@code --interval}, not {@code
+   *     --set}
+   */
+  Config load(Map<String, String> named, Map<String, String> flags) {
     Map<String, String> all = new LinkedHashMap<>(sets);
     all.putAll(named);
-    return Config.load(Keys.ALL, configFile, System.getenv(), all);
+    Map<String, String> sources = new LinkedHashMap<>();
+    sets.keySet().forEach(k -> sources.put(k, "--set"));
+    named.keySet().forEach(k -> sources.put(k, flags.getOrDefault(k, "--set")));
+    return Config.load(Keys.ALL, configFile, System.getenv(), all, sources);
   }
 
   /** The probe image: the key, else this release's image. */

@@ -1,5 +1,6 @@
 package io.imdsprober.cli;
 
+import io.imdsprober.sweep.SweepResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,19 +25,33 @@ public final class Main implements Runnable {
     return commandLine().execute(args);
   }
 
-  /** The command line, with usage errors printed as the message and a pointer to --help. */
+  /**
+   * The command line. A usage error (an unknown flag, a bad value, a missing command) is one line
+   * on stderr naming the flag, and exit code 3, the code of every configuration error: 2 means a
+   * namespace could not be judged, so a pipeline must be able to tell a typo from a finding.
+   */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine cmd = ex.getCommandLine();
-          cmd.getErr().println(ex.getMessage());
           cmd.getErr()
               .println(
-                  "Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
-          return cmd.getCommandSpec().exitCodeOnInvalidInput();
+                  usageLine(ex.getMessage())
+                      + " (see '"
+                      + cmd.getCommandSpec().qualifiedName()
+                      + " --help')");
+          return SweepResult.EXIT_CONFIG;
         });
     return cl;
+  }
+
+  /** A picocli message on one line, without its doubled words. */
+  static String usageLine(String message) {
+    return String.valueOf(message)
+        .replace("option option", "option")
+        .replaceAll("\\s*\\R\\s*", "; ")
+        .strip();
   }
 
   @Override

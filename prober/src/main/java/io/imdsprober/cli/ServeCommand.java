@@ -60,6 +60,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Port of /metrics, /healthz, /readyz (key serve.metricsPort, default 9090)")
   String metricsPort;
 
+  @Option(
+      names = "--bind-address",
+      paramLabel = "IP",
+      description = "Address of /metrics, /healthz, /readyz (key serve.bindAddress, default all)")
+  String bindAddress;
+
   @Override
   public Integer call() throws Exception {
     common.applyLogFormat(spec);
@@ -74,11 +80,25 @@ public final class ServeCommand implements Callable<Integer> {
     if (metricsPort != null) {
       named.put(Keys.SERVE_METRICS_PORT.name(), metricsPort);
     }
+    if (bindAddress != null) {
+      named.put(Keys.SERVE_BIND_ADDRESS.name(), bindAddress);
+    }
     KubernetesClient client = null;
     ProberService service;
     Config config;
     try {
-      config = common.load(named);
+      if (interval != null && schedule != null) {
+        throw new ConfigException(
+            "--interval and --schedule: give one (an interval, or a cron expression)");
+      }
+      config =
+          common.load(
+              named,
+              Map.of(
+                  Keys.SERVE_INTERVAL.name(), "--interval",
+                  Keys.SERVE_SCHEDULE.name(), "--schedule",
+                  Keys.SERVE_METRICS_PORT.name(), "--metrics-port",
+                  Keys.SERVE_BIND_ADDRESS.name(), "--bind-address"));
       client =
           KubeConnection.connect(
               common.kubeconfig, common.context, config, CommonOptions.userAgent());

@@ -17,6 +17,7 @@ import io.imdsprober.sweep.SweepResult;
 import io.imdsprober.sweep.Sweeper;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,6 +94,13 @@ public final class SweepCommand implements Callable<Integer> {
   Path junit;
 
   @Option(
+      names = "--allow-empty",
+      description =
+          "A selection that matches no namespace is a sweep of nothing (exit 0), not exit 3"
+              + " (key namespaces.allowEmpty)")
+  boolean allowEmpty;
+
+  @Option(
       names = "--pushgateway",
       paramLabel = "URL",
       description =
@@ -116,8 +124,9 @@ public final class SweepCommand implements Callable<Integer> {
     Config config;
     Pushgateway push;
     try {
-      config = common.load(overrides());
+      config = common.load(overrides(), FLAGS);
       push = pushgateway == null ? null : new Pushgateway(pushgateway);
+      checkWritable(junit);
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
       return SweepResult.EXIT_CONFIG;
@@ -212,8 +221,45 @@ public final class SweepCommand implements Callable<Integer> {
     return result.exitCode();
   }
 
+  /** The key each named flag sets, so that an error names the flag. */
+  private static final Map<String, String> FLAGS =
+      Map.of(
+          Keys.NAMESPACE_SELECTOR.name(), "--selector",
+          Keys.NAMESPACE_INCLUDE.name(), "--include",
+          Keys.NAMESPACE_EXCLUDE.name(), "--exclude",
+          Keys.PROBE_IMAGE.name(), "--image",
+          Keys.NAMESPACE_ALLOW_EMPTY.name(), "--allow-empty");
+
+  /**
+   * A report path is checked before any Job is made: a sweep whose report cannot be written would
+   * otherwise probe every namespace for nothing.
+   *
+   * @throws ConfigException naming the flag, the path and the cause
+   */
+  static void checkWritable(Path report) {
+    if (report == null) {
+      return;
+    }
+    Path abs = report.toAbsolutePath();
+    Path dir = abs.getParent();
+    String cause = null;
+    if (Files.isDirectory(abs)) {
+      cause = "it is a directory";
+    } else if (dir == null || !Files.isDirectory(dir)) {
+      cause = "no directory " + dir;
+    } else if (Files.exists(abs) ? !Files.isWritable(abs) : !Files.isWritable(dir)) {
+      cause = "permission denied";
+    }
+    if (cause != null) {
+      throw new ConfigException("--junit " + report + ": cannot write it: " + cause);
+    }
+  }
+
   private Map<String, String> overrides() {
     Map<String, String> out = new LinkedHashMap<>();
+    if (allowEmpty) {
+      out.put(Keys.NAMESPACE_ALLOW_EMPTY.name(), "true");
+    }
     if (selector != null) {
       out.put(Keys.NAMESPACE_SELECTOR.name(), selector);
     }

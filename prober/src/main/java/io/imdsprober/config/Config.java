@@ -39,6 +39,21 @@ public final class Config {
    */
   public static Config load(
       List<Key<?>> keys, Path file, Map<String, String> env, Map<String, String> overrides) {
+    return load(keys, file, env, overrides, Map.of());
+  }
+
+  /**
+   * Loads the configuration, naming each override's source (its flag) in errors.
+   *
+   * @param overrideSources key to where its override came from ({@code --interval}); {@code --set}
+   *     when absent
+   */
+  public static Config load(
+      List<Key<?>> keys,
+      Path file,
+      Map<String, String> env,
+      Map<String, String> overrides,
+      Map<String, String> overrideSources) {
     Map<String, Key<?>> byName = new LinkedHashMap<>();
     keys.forEach(k -> byName.put(k.name(), k));
     Map<String, Object> raw = new HashMap<>();
@@ -65,7 +80,7 @@ public final class Config {
             "--set " + e.getKey() + ": unknown key (the keys are listed in the README)");
       }
       raw.put(e.getKey(), e.getValue());
-      sources.put(e.getKey(), "--set");
+      sources.put(e.getKey(), overrideSources.getOrDefault(e.getKey(), "--set"));
     }
     Map<String, Object> typed = new HashMap<>();
     for (Key<?> k : keys) {
@@ -92,14 +107,20 @@ public final class Config {
     String text;
     try {
       text = Files.readString(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException("config file " + file + ": no such file", e);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new ConfigException("config file " + file + ": permission denied", e);
     } catch (IOException e) {
-      throw new ConfigException("config file " + file + ": cannot read it: " + e, e);
+      throw new ConfigException("config file " + file + ": cannot read it: " + e.getMessage(), e);
     }
     Object doc;
     try {
       doc = text.isBlank() ? Map.of() : Values.yaml(text);
+    } catch (tools.jackson.core.JacksonException e) {
+      throw new ConfigException("config file " + file + ": not valid YAML" + yamlProblem(e), e);
     } catch (RuntimeException e) {
-      throw new ConfigException("config file " + file + ": not valid YAML: " + e.getMessage(), e);
+      throw new ConfigException("config file " + file + ": not valid YAML", e);
     }
     if (doc == null) {
       return Map.of();
@@ -110,6 +131,25 @@ public final class Config {
     Map<String, Object> out = new LinkedHashMap<>();
     flatten("", root, keys, out, file);
     return out;
+  }
+
+  /**
+   * {@code at line 2, column 13: while parsing a flow sequence: expected ',' or ']'}: the parser's
+   * own lines that say what is wrong, without its snippet, caret and source description.
+   */
+  private static String yamlProblem(tools.jackson.core.JacksonException e) {
+    StringBuilder what = new StringBuilder();
+    for (String line : String.valueOf(e.getOriginalMessage()).split("\\R")) {
+      if (!line.isBlank() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("^")) {
+        what.append(what.length() == 0 ? "" : ": ").append(line.strip());
+      }
+    }
+    var at = e.getLocation();
+    String where =
+        at == null || at.getLineNr() < 0
+            ? ""
+            : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    return where + (what.length() == 0 ? "" : ": " + what);
   }
 
   /** Nested maps become dotted keys, down to a key of the table (whose value may be a map). */

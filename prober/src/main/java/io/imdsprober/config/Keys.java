@@ -45,6 +45,12 @@ public final class Keys {
           "Name globs never probed; setting it replaces the default list",
           list().andThen(Keys::globs));
 
+  public static final Key<Boolean> NAMESPACE_ALLOW_EMPTY =
+      new Key<>(
+          "namespaces.allowEmpty",
+          false,
+          "A selection that matches no namespace is a sweep of nothing, not a failed sweep",
+          bool());
   public static final Key<String> PROBE_IMAGE =
       new Key<>(
           "probe.image",
@@ -238,6 +244,12 @@ public final class Keys {
           9090,
           "serve: port of /metrics, /healthz and /readyz (0: any free port, logged)",
           integer(0, 65535));
+  public static final Key<String> SERVE_BIND_ADDRESS =
+      new Key<>(
+          "serve.bindAddress",
+          "",
+          "serve: IP address /metrics, /healthz and /readyz listen on (empty: every address)",
+          string().andThen(Keys::ipOrEmpty));
   public static final Key<Duration> SERVE_SHUTDOWN_GRACE =
       new Key<>(
           "serve.shutdownGrace",
@@ -296,6 +308,7 @@ public final class Keys {
           NAMESPACE_SELECTOR,
           NAMESPACE_INCLUDE,
           NAMESPACE_EXCLUDE,
+          NAMESPACE_ALLOW_EMPTY,
           PROBE_IMAGE,
           PROBE_IMAGE_PULL_POLICY,
           PROBE_IMAGE_PULL_SECRETS,
@@ -333,6 +346,7 @@ public final class Keys {
           SERVE_INTERVAL,
           SERVE_SCHEDULE,
           SERVE_METRICS_PORT,
+          SERVE_BIND_ADDRESS,
           SERVE_SHUTDOWN_GRACE,
           EVENTS_ENABLED,
           LEADER_ELECTION_ENABLED,
@@ -355,6 +369,14 @@ public final class Keys {
       }
     }
     return globs;
+  }
+
+  private static String ipOrEmpty(String text) {
+    String t = text.trim();
+    if (!t.isEmpty() && !io.imdsprober.util.IpLiteral.is(t)) {
+      throw new IllegalArgumentException("not an IPv4 or IPv6 address");
+    }
+    return t;
   }
 
   private static String cron(String text) {

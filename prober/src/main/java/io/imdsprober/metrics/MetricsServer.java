@@ -39,14 +39,14 @@ public final class MetricsServer implements AutoCloseable {
       throw new ProberException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
     server.setExecutor(Executors.newFixedThreadPool(2, Threads.daemon("imds-http")));
-    server.createContext("/metrics", ex -> respond(ex, 200, CONTENT_TYPE, scrape.get()));
-    server.createContext(
+    exact("/metrics", ex -> respond(ex, 200, CONTENT_TYPE, scrape.get()));
+    exact(
         "/healthz",
         ex -> {
           boolean ok = healthy.getAsBoolean();
           respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "unhealthy\n");
         });
-    server.createContext(
+    exact(
         "/readyz",
         ex -> {
           String why = ready.get();
@@ -57,6 +57,19 @@ public final class MetricsServer implements AutoCloseable {
               why == null ? "ok\n" : why + "\n");
         });
     server.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8", "not found\n"));
+  }
+
+  /** A context for this path alone: the JDK's contexts match by prefix ({@code /metricsx}). */
+  private void exact(String path, com.sun.net.httpserver.HttpHandler handler) {
+    server.createContext(
+        path,
+        ex -> {
+          if (ex.getRequestURI().getPath().equals(path)) {
+            handler.handle(ex);
+          } else {
+            respond(ex, 404, "text/plain; charset=utf-8", "not found\n");
+          }
+        });
   }
 
   public void start() {

@@ -15,12 +15,17 @@ import okhttp3.Response;
 /**
  * Pushes a scrape to a Prometheus Pushgateway, for {@code sweep --once} in a CronJob. The
  * Pushgateway's API is one HTTP request, made with OkHttp (the Prometheus client's pusher is not
- * served by our Maven registry). POST, not PUT: metric names in the push replace their old series,
- * names not in it stay, so the last success timestamp of an earlier sweep survives a sweep that
- * could not judge every namespace.
+ * served by our Maven registry). Each push replaces the prober's whole group (PUT), so the series
+ * of a namespace that is gone do not linger; the last success timestamp lives in a group of its own
+ * ({@code job="imds-prober", group="last-success"}), pushed only by a sweep that judged every
+ * namespace, so it survives a partial sweep.
  */
 public final class Pushgateway {
   public static final String JOB = "imds-prober";
+
+  /** The metric that lives in its own group. */
+  static final String LAST_SUCCESS = "imds_prober_last_success_timestamp_seconds";
+
   private static final MediaType TEXT = MediaType.get(MetricsServer.CONTENT_TYPE);
 
   private final HttpUrl url;
@@ -54,23 +59,47 @@ public final class Pushgateway {
   }
 
   /**
-   * Pushes the text exposition.
+   * Pushes the text exposition: the whole group is replaced; the last success timestamp, when the
+   * scrape has it, goes to its own group.
    *
    * @throws ProberException naming the URL and what went wrong
    */
   public void push(String scrape) {
-    Request request = new Request.Builder().url(url).post(RequestBody.create(scrape, TEXT)).build();
-    try (Response response = http.newCall(request).execute()) {
-      if (!response.isSuccessful()) {
-        String body = response.body() == null ? "" : response.body().string();
-        throw new ProberException(
-            "Pushgateway " + url + " answered HTTP " + response.code() + ": " + body.strip());
+    StringBuilder main = new StringBuilder();
+    StringBuilder success = new StringBuilder();
+    for (String line : scrape.split("\n")) {
+      boolean ofSuccess =
+          line.startsWith(LAST_SUCCESS)
+              || line.startsWith("# HELP " + LAST_SUCCESS + " ")
+              || line.startsWith("# TYPE " + LAST_SUCCESS + " ");
+      (ofSuccess ? success : main).append(line).append('\n');
+    }
+    try {
+      put(url, main.toString());
+      if (success.length() > 0) {
+        put(successGroup(), success.toString());
       }
-    } catch (IOException e) {
-      throw new ProberException("cannot push to the Pushgateway " + url + ": " + e.getMessage(), e);
     } finally {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
+    }
+  }
+
+  /** The group of the last success timestamp. */
+  HttpUrl successGroup() {
+    return url.newBuilder().addPathSegment("group").addPathSegment("last-success").build();
+  }
+
+  private void put(HttpUrl to, String body) {
+    Request request = new Request.Builder().url(to).put(RequestBody.create(body, TEXT)).build();
+    try (Response response = http.newCall(request).execute()) {
+      if (!response.isSuccessful()) {
+        String text = response.body() == null ? "" : response.body().string();
+        throw new ProberException(
+            "Pushgateway " + to + " answered HTTP " + response.code() + ": " + text.strip());
+      }
+    } catch (IOException e) {
+      throw new ProberException("cannot push to the Pushgateway " + to + ": " + e.getMessage(), e);
     }
   }
 }

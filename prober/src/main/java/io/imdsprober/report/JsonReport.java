@@ -10,7 +10,9 @@ import tools.jackson.core.json.JsonFactory;
 /**
  * {@code --output json}: one object as DESIGN.md "Reports" gives it. {@code reason} is the error
  * class or the deciding fact; {@code detail} what the API server, the pod or the agent said about
- * an error (empty otherwise); {@code facts} is the agent's JSON, or null.
+ * an error (empty otherwise); {@code asExpected} whether every check met its expectation; {@code
+ * expect} the expectations in force (config defaults and the namespace's annotations); {@code
+ * facts} is the agent's JSON, or null.
  */
 public final class JsonReport {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -31,6 +33,17 @@ public final class JsonReport {
         g.writeStringProperty("verdict", r.judgement().verdict().word());
         g.writeStringProperty("reason", r.judgement().reason());
         g.writeStringProperty("detail", r.detail());
+        g.writeBooleanProperty("asExpected", r.judgement().asExpected());
+        g.writeName("expect");
+        if (r.expectations() == null) {
+          g.writeNull();
+        } else {
+          g.writeStartObject();
+          g.writeStringProperty("metadata", r.expectations().metadata().word());
+          g.writeStringProperty("dns", r.expectations().dns().word());
+          g.writeStringProperty("egress", r.expectations().egress().word());
+          g.writeEndObject();
+        }
         g.writeName("facts");
         if (r.facts() == null) {
           g.writeNull();

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Kubernetes Events on a namespace when it turns exposed ({@code MetadataEndpointExposed}, Warning)
  * and when it recovers ({@code MetadataEndpointBlocked}, Normal: it is judged again and no longer
- * exposed), and {@code ProbeTampered} (Warning) each time a probe there was tampered with. {@code
- * kubectl describe namespace} and {@code kubectl get events -n NS} show them. Remembers each
+ * exposed), {@code ProbeFailed} (Warning, with the detail) when it turns {@code error} or its error
+ * reason changes, and {@code ProbeTampered} (Warning) each time a probe there was tampered with.
+ * {@code kubectl describe namespace} and {@code kubectl get events -n NS} show them. Remembers each
  * namespace's last verdict; the first sweep of a process counts as a change for an exposed
  * namespace.
  */
@@ -31,12 +32,16 @@ public final class NamespaceEvents {
   /** A probe whose result did not come from the sweep's own, unchanged pod. */
   public static final String TAMPERED = "ProbeTampered";
 
+  /** A namespace that turned {@code error} (or whose error reason changed), with the detail. */
+  public static final String FAILED = "ProbeFailed";
+
   private static final Logger logger = LoggerFactory.getLogger(NamespaceEvents.class);
 
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
   private final Map<String, Verdict> last = new HashMap<>();
+  private final Map<String, String> lastError = new HashMap<>();
 
   public NamespaceEvents(KubernetesClient client, Clock clock, String instance) {
     this.client = client;
@@ -75,8 +80,24 @@ public final class NamespaceEvents {
       Verdict now = r.judgement().verdict();
       Verdict before = last.get(ns);
       if (now == Verdict.ERROR) {
-        continue; // no facts: neither an exposure nor a recovery
+        // no facts: neither an exposure nor a recovery; said once per reason (tampering always)
+        String reason = r.judgement().reason();
+        if (!reason.equals(lastError.put(ns, reason)) && !Failure.TAMPERED.equals(reason)) {
+          emit(
+              ns,
+              "Warning",
+              FAILED,
+              "The metadata probe gave no verdict ("
+                  + reason
+                  + "): "
+                  + (r.detail().isEmpty() ? "no detail" : r.detail())
+                  + " (sweep "
+                  + result.id()
+                  + ")");
+        }
+        continue;
       }
+      lastError.remove(ns);
       last.put(ns, now);
       boolean exposedNow = now == Verdict.EXPOSED && !r.judgement().asExpected();
       boolean exposedBefore = before == Verdict.EXPOSED;
@@ -106,6 +127,7 @@ public final class NamespaceEvents {
       }
     }
     last.keySet().retainAll(seen);
+    lastError.keySet().retainAll(seen);
   }
 
   private void emit(String ns, String type, String reason, String message) {

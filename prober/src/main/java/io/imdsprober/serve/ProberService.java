@@ -87,7 +87,7 @@ public final class ProberService implements AutoCloseable {
             this::sweepOnce, config.get(Keys.SERVE_SCHEDULE), config.get(Keys.SERVE_INTERVAL));
     this.http =
         new MetricsServer(
-            new InetSocketAddress(port), metrics::scrape, this::healthy, this::notReadyBecause);
+            bindAddress(config, port), metrics::scrape, this::healthy, this::notReadyBecause);
     metrics.trackLeader(leading::get);
   }
 
@@ -161,6 +161,11 @@ public final class ProberService implements AutoCloseable {
       }
       metrics.record(result);
       last = result;
+      if (result.fatal() != null) {
+        // nothing was probed (no target namespace, no permission): not a completed sweep
+        logger.error("sweep failed: {}", result.fatal());
+        return;
+      }
       if (config.get(Keys.EVENTS_ENABLED)) {
         events.record(result);
       }
@@ -321,6 +326,14 @@ public final class ProberService implements AutoCloseable {
     scheduler.close();
     sweeper.close();
     http.close();
+  }
+
+  /** {@code serve.bindAddress} and the port; every address when the key is empty. */
+  private static InetSocketAddress bindAddress(Config config, int port) {
+    String bind = config.get(Keys.SERVE_BIND_ADDRESS);
+    return bind.isEmpty()
+        ? new InetSocketAddress(port)
+        : new InetSocketAddress(io.imdsprober.util.IpLiteral.address(bind), port);
   }
 
   private static void checkElectionTimes(Config c) {

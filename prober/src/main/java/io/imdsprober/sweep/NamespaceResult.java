@@ -1,6 +1,7 @@
 package io.imdsprober.sweep;
 
 import io.imdsprober.facts.Facts;
+import io.imdsprober.verdict.Expectations;
 import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Judgement;
 import java.util.Objects;
@@ -11,13 +12,24 @@ import java.util.Objects;
  * @param namespace its name
  * @param judgement the verdict and its deciding fact or failure reason
  * @param facts the agent's facts, or null when there are none
- * @param detail for errors, what the API server or pod said; empty otherwise
+ * @param detail for errors, what the API server, the pod or the agent said; empty otherwise
+ * @param expectations the expectations in force for the namespace, or null when unknown
  */
-public record NamespaceResult(String namespace, Judgement judgement, Facts facts, String detail) {
+public record NamespaceResult(
+    String namespace, Judgement judgement, Facts facts, String detail, Expectations expectations) {
   public NamespaceResult {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(judgement, "judgement");
     detail = detail == null ? "" : detail;
+  }
+
+  public NamespaceResult(String namespace, Judgement judgement, Facts facts, String detail) {
+    this(namespace, judgement, facts, detail, null);
+  }
+
+  /** The same result, with the expectations that were in force. */
+  public NamespaceResult withExpectations(Expectations in) {
+    return new NamespaceResult(namespace, judgement, facts, detail, in);
   }
 
   static NamespaceResult failed(String namespace, Failure failure) {

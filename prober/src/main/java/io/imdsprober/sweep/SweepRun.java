@@ -139,9 +139,13 @@ final class SweepRun implements ProbeWatch.Run {
       }
       awaitUntilDeadline(futures);
       expire(probes.stream().filter(p -> !p.result.isDone()).toList(), bound);
+      Map<String, Target> byName = new java.util.HashMap<>();
+      targets.forEach(t -> byName.put(t.namespace(), t));
       List<NamespaceResult> results = new ArrayList<>();
       for (CompletableFuture<NamespaceResult> f : futures) {
-        results.add(f.join());
+        NamespaceResult r = f.join();
+        Target t = byName.get(r.namespace());
+        results.add(t == null ? r : r.withExpectations(t.expectations()));
       }
       results.sort(Comparator.comparing(NamespaceResult::namespace));
       return results;

@@ -89,6 +89,12 @@ public final class Sweeper implements AutoCloseable {
     List<Namespace> namespaces = api.namespaces();
     Cluster cluster = Cluster.of(api.nodes(), config.get(Keys.METADATA_PROFILE));
     List<Target> targets = Targets.select(namespaces, config);
+    if (targets.isEmpty() && !config.get(Keys.NAMESPACE_ALLOW_EMPTY)) {
+      String fatal = Targets.noneSelected(namespaces.size(), config);
+      logger.error("sweep {}: {}", id, fatal);
+      return new SweepResult(
+          id, started, Duration.between(started, clock.instant()).toMillis(), List.of(), fatal);
+    }
     logger.info(
         "sweep {}: {} target namespace(s) of {} listed, profile {} ({})",
         id,

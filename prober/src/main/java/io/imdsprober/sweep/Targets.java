@@ -47,9 +47,58 @@ public final class Targets {
     return out;
   }
 
+  /** Why a sweep stops when nothing was selected: the selection, in the user's words. */
+  public static String noneSelected(int listed, Config config) {
+    String selector = config.get(Keys.NAMESPACE_SELECTOR);
+    return "no target namespace: "
+        + listed
+        + " namespace(s) listed"
+        + (selector.isEmpty() ? "" : " by selector '" + selector + "'")
+        + ", none left by namespaces.include "
+        + config.get(Keys.NAMESPACE_INCLUDE)
+        + " and namespaces.exclude "
+        + config.get(Keys.NAMESPACE_EXCLUDE)
+        + " (skipped ones count as selected); give --allow-empty (namespaces.allowEmpty) if"
+        + " nothing is meant to be probed";
+  }
+
+  /** The prober's own annotation prefix; a key under it that is not one of these is a typo. */
+  static final String PREFIX = "imds-prober.io/";
+
+  static final List<String> ANNOTATIONS =
+      List.of(
+          SKIP,
+          Expectations.EXPECT_METADATA,
+          Expectations.EXPECT_DNS,
+          Expectations.EXPECT_EGRESS,
+          PROBE_LABELS);
+
   static Target target(String name, Map<String, String> annotations, Expectations defaults) {
     Map<String, String> a = annotations == null ? Map.of() : annotations;
-    boolean skip = "true".equalsIgnoreCase(a.getOrDefault(SKIP, "").trim());
+    String skipValue = a.get(SKIP) == null ? "false" : a.get(SKIP).trim();
+    boolean skip = skipValue.equals("true");
+    if (!skip && !skipValue.equals("false")) {
+      return new Target(
+          name,
+          defaults,
+          Map.of(),
+          false,
+          "annotation " + SKIP + ": '" + skipValue + "' is not \"true\" or \"false\"");
+    }
+    for (String key : new java.util.TreeSet<>(a.keySet())) {
+      if (key.startsWith(PREFIX) && !ANNOTATIONS.contains(key)) {
+        return new Target(
+            name,
+            defaults,
+            Map.of(),
+            skip,
+            "annotation "
+                + key
+                + " is not one the prober reads ("
+                + String.join(", ", ANNOTATIONS)
+                + ")");
+      }
+    }
     try {
       Expectations expect = defaults.withAnnotations(a);
       Map<String, String> labels = probeLabels(a.get(PROBE_LABELS));

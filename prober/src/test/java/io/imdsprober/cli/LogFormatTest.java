@@ -48,7 +48,7 @@ class LogFormatTest {
   @DisplayName("an unknown --log-format is a usage error")
   void badFormat() {
     Cli.Result r = Cli.run("sweep", "--once", "--log-format", "xml");
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err()).contains("--log-format").contains("'xml' is not text|json");
   }
 }

@@ -34,10 +34,10 @@ class ProbeCommandTest {
     "--egress-url, ftp://example.com/",
     "--imdsv2-token, maybe"
   })
-  @DisplayName("a bad flag exits 2 with a message naming it, and prints no JSON")
+  @DisplayName("a bad flag exits 3 (a usage error) with a message naming it, and prints no JSON")
   void badFlags(String flag, String value) {
     Cli.Result r = run(loopbackOnly(flag, value));
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err()).contains(flag).contains(value);
     assertThat(r.out()).doesNotContain("{");
   }
@@ -63,7 +63,7 @@ class ProbeCommandTest {
   @DisplayName("an unknown flag is a usage error too")
   void unknownFlag() {
     Cli.Result r = run("probe", "--metdata", "127.0.0.1:1");
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err()).contains("--metdata");
   }
 
@@ -80,7 +80,7 @@ class ProbeCommandTest {
             "127.0.0.1:1",
             "--egress-url",
             "https://127.0.0.1:1/");
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err()).contains("names no nameserver").contains("--dns-server");
   }
 
@@ -97,7 +97,7 @@ class ProbeCommandTest {
     assertThat(serve.exit()).isEqualTo(3);
     assertThat(serve.err())
         .contains("--kubeconfig /nonexistent/kubeconfig: no readable file there");
-    assertThat(run().exit()).isEqualTo(2);
+    assertThat(run().exit()).isEqualTo(3);
   }
 
   @Test

@@ -130,6 +130,36 @@ class PushgatewayTest {
 
   @Test
   @DisplayName(
+      "each push replaces the group: a namespace that is gone leaves no series; the last success"
+          + " sits in its own group")
+  void replacesTheGroup() throws Exception {
+    cluster.namespace("safe");
+    cluster.namespace("leaving");
+    Path kubeconfig = cluster.kubeconfig(dir);
+    Cli.Result first =
+        Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--pushgateway", url);
+    assertThat(first.exit()).as(first.err()).isZero();
+    String pushed = get("/metrics").body();
+    assertThat(series(pushed, "imds_prober_namespace_status", "namespace=\"leaving\"")).isNotNull();
+    assertThat(
+            series(
+                pushed,
+                "imds_prober_last_success_timestamp_seconds",
+                "group=\"last-success\"",
+                "job=\"imds-prober\""))
+        .isPositive();
+
+    cluster.admin.namespaces().withName("leaving").delete();
+    Cli.Result second =
+        Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--pushgateway", url);
+    assertThat(second.exit()).as(second.err()).isZero();
+    pushed = get("/metrics").body();
+    assertThat(pushed).doesNotContain("namespace=\"leaving\"");
+    assertThat(series(pushed, "imds_prober_namespace_status", "namespace=\"safe\"")).isNotNull();
+  }
+
+  @Test
+  @DisplayName(
       "a Pushgateway that cannot be reached is said on stderr; the sweep's exit code stands")
   void unreachable() throws Exception {
     cluster.namespace("safe");

@@ -98,7 +98,14 @@ class SweepCommandTest {
         .allSatisfy(
             n ->
                 assertThat(n)
-                    .containsOnlyKeys("namespace", "verdict", "reason", "detail", "facts"));
+                    .containsOnlyKeys(
+                        "namespace",
+                        "verdict",
+                        "reason",
+                        "detail",
+                        "asExpected",
+                        "expect",
+                        "facts"));
     assertThat(namespaces)
         .extracting(n -> n.get("verdict"))
         .containsExactly("exposed", "skipped", "protected");
@@ -205,7 +212,7 @@ class SweepCommandTest {
     assertThat(key.err()).contains("probe.deadlin: unknown key");
 
     Cli.Result noOnce = Cli.run("sweep", "--kubeconfig", kubeconfig.toString());
-    assertThat(noOnce.exit()).isEqualTo(2);
+    assertThat(noOnce.exit()).isEqualTo(3);
     assertThat(noOnce.err()).contains("--once");
   }
 }

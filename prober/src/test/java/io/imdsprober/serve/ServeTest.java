@@ -110,6 +110,34 @@ class ServeTest {
                     || metrics(s)
                         .matches("(?s).*imds_prober_sweeps_total\\{result=\"complete\"} [3-9].*"));
     assertThat(get(s, "/nothing").statusCode()).isEqualTo(404);
+    assertThat(get(s, "/metricsx").statusCode()).as("no prefix match").isEqualTo(404);
+    assertThat(get(s, "/healthz/deep").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName(
+      "serve.bindAddress: the endpoints listen there; a namespace in error gets one ProbeFailed"
+          + " Event with its detail")
+  void bindAddressAndProbeFailed() throws Exception {
+    cluster.namespace("quota");
+    kubelet.script(
+        "quota", FakeKubelet.failedCreate("Error creating: pods is forbidden: exceeded quota: q"));
+    ProberService s = service(config(Map.of("serve.bindAddress", "127.0.0.1")), "only");
+    s.start();
+    assertThat(get(s, "/healthz").statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(15)).until(() -> !events("quota").isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> metrics(s).contains("imds_prober_sweeps_total{result=\"partial\"} 2.0"));
+    assertThat(events("quota"))
+        .as("once per reason, not once per sweep")
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getReason()).isEqualTo(NamespaceEvents.FAILED);
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).contains("(quota-exceeded)").contains("exceeded quota: q");
+            });
   }
 
   @Test

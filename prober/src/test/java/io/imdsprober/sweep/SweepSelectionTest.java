@@ -90,4 +90,35 @@ class SweepSelectionTest extends SweepTestCase {
         .map(j -> j.getMetadata().getName())
         .toList();
   }
+
+  @Test
+  @DisplayName(
+      "a typo'd imds-prober.io/* key or a skip that is not true/false is invalid, naming it;"
+          + " the JSON carries the expectations in force")
+  void annotationTypos() throws Exception {
+    fx.cluster.namespace("typo", Map.of(), Map.of("imds-prober.io/expect-metdata", "reachable"));
+    fx.cluster.namespace("yes", Map.of(), Map.of(Targets.SKIP, "yes"));
+    fx.cluster.namespace("upper", Map.of(), Map.of(Targets.SKIP, "TRUE"));
+    fx.cluster.namespace(
+        "reachable", Map.of(), Map.of("imds-prober.io/expect-metadata", "reachable"));
+    fx.cluster.namespace("other-tool", Map.of(), Map.of("other.io/expect-metdata", "x"));
+
+    SweepResult r = fx.sweep(Map.of());
+
+    NamespaceResult typo = SweeperTest.find(r, "typo");
+    assertThat(typo.judgement().reason()).isEqualTo("invalid");
+    assertThat(typo.detail())
+        .contains("annotation imds-prober.io/expect-metdata is not one the prober reads");
+    assertThat(SweeperTest.find(r, "yes").detail())
+        .contains("annotation imds-prober.io/skip: 'yes' is not \"true\" or \"false\"");
+    assertThat(SweeperTest.find(r, "upper").judgement().reason()).isEqualTo("invalid");
+    assertThat(SweeperTest.find(r, "other-tool").judgement().verdict().word())
+        .isEqualTo("protected");
+    NamespaceResult reachable = SweeperTest.find(r, "reachable");
+    assertThat(reachable.expectations().metadata().word()).isEqualTo("reachable");
+    assertThat(io.imdsprober.report.JsonReport.render(r))
+        .contains("\"namespace\":\"reachable\",\"verdict\":\"degraded\"")
+        .contains("\"expect\":{\"metadata\":\"reachable\",\"dns\":\"ok\",\"egress\":\"ok\"}")
+        .contains("\"asExpected\":false");
+  }
 }

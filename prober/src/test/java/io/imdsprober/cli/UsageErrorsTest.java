@@ -1,0 +1,127 @@
+package io.imdsprober.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.imdsprober.sweep.FakeKubelet;
+import io.imdsprober.sweep.MockCluster;
+import io.imdsprober.sweep.ProbeFacts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A pipeline must tell a typo from a finding: every usage and configuration error exits 3 with one
+ * line on stderr naming the flag or key (no doubled words, no parser internals, no Java class
+ * names), and nothing is created in the cluster when the run stops early.
+ */
+class UsageErrorsTest {
+  @TempDir static Path dir;
+  MockCluster cluster;
+  FakeKubelet kubelet;
+  String kubeconfig;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cluster = new MockCluster();
+    kubelet = new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED));
+    cluster.node("node-1", "aws:///eu-west-1a/i-0123456789abcdef0", Map.of());
+    cluster.namespace("team");
+    kubeconfig = cluster.kubeconfig(dir).toString();
+  }
+
+  @AfterEach
+  void tearDown() {
+    kubelet.close();
+    cluster.close();
+  }
+
+  static Stream<Arguments> cases() throws Exception {
+    Path badYaml = Files.writeString(dir.resolve("bad.yaml"), "probe:\n  deadline: [1,2\n");
+    return Stream.of(
+        Arguments.of(List.of("sweep", "--once", "--output", "yaml"), "--output", "'yaml'"),
+        Arguments.of(List.of("sweep", "--once", "--set", "garbage"), "--set", "garbage"),
+        Arguments.of(List.of("sweep"), "--once", "sweep needs --once"),
+        Arguments.of(List.of("sweep", "--once", "--log-format", "yaml"), "--log-format", "'yaml'"),
+        Arguments.of(List.of("sweep", "--once", "--bogus"), "--bogus", "Unknown option"),
+        Arguments.of(List.of(), "a command is required", "probe, sweep or serve"),
+        Arguments.of(List.of("probe", "--metdata", "127.0.0.1:1"), "--metdata", "Unknown"),
+        Arguments.of(
+            List.of("sweep", "--once", "--set", "probe.deadline=xx"), "--set", "probe.deadline"),
+        Arguments.of(List.of("serve", "--interval", "xx"), "--interval", "serve.interval"),
+        Arguments.of(List.of("serve", "--metrics-port", "99999"), "--metrics-port", "99999"),
+        Arguments.of(
+            List.of("serve", "--bind-address", "localhost"), "--bind-address", "localhost"),
+        Arguments.of(
+            List.of("serve", "--interval", "1m", "--schedule", "0 */10 * * * ?"),
+            "--interval and --schedule",
+            "give one"),
+        Arguments.of(
+            List.of("sweep", "--once", "--config", "/nonexistent/config.yaml"),
+            "/nonexistent/config.yaml",
+            "no such file"),
+        Arguments.of(
+            List.of("sweep", "--once", "--config", badYaml.toString()),
+            "not valid YAML at line 2",
+            "expected ',' or ']'"),
+        Arguments.of(
+            List.of("sweep", "--once", "--junit", "/nonexistent/dir/report.xml"),
+            "--junit /nonexistent/dir/report.xml",
+            "no directory /nonexistent/dir"),
+        Arguments.of(
+            List.of("sweep", "--once", "--junit", dir.toString()), "--junit", "a directory"),
+        Arguments.of(
+            List.of("sweep", "--once", "--selector", "team=typo"),
+            "no target namespace",
+            "--allow-empty"),
+        Arguments.of(
+            List.of("sweep", "--once", "--include", "tema"),
+            "no target namespace",
+            "namespaces.include [tema]"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  @DisplayName("exit 3, one line naming the flag, no parser internals, nothing created")
+  void usageError(List<String> args, String names, String says) throws Exception {
+    List<String> all = new ArrayList<>(args);
+    if (!args.isEmpty() && !args.get(0).equals("probe")) {
+      all.addAll(List.of("--kubeconfig", kubeconfig));
+    }
+    Cli.Result r = Cli.run(all.toArray(String[]::new));
+    assertThat(r.exit()).as(r.err()).isEqualTo(3);
+    List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).as("stderr").hasSize(1);
+    assertThat(lines.get(0))
+        .contains(names)
+        .contains(says)
+        .doesNotContain("option option")
+        .doesNotContain("[Source:")
+        .doesNotContainPattern("\\bjava\\.[a-z]+\\.")
+        .doesNotContainPattern("[A-Z][a-z]+Exception");
+    assertThat(cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems())
+        .as("no Job was created")
+        .isEmpty();
+    assertThat(kubelet.jobsSeen).isEmpty();
+  }
+
+  @Test
+  @DisplayName("--allow-empty: a selection of nothing is a sweep of nothing, exit 0")
+  void allowEmpty() {
+    Cli.Result r =
+        Cli.run(
+            "sweep", "--once", "--kubeconfig", kubeconfig, "--include", "none", "--allow-empty");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(kubelet.jobsSeen).isEmpty();
+  }
+}
