@@ -24,14 +24,17 @@ COPY jvm/probe.options jvm/serve.options ./
 # CDS archive of the probe agent's classes, from a training run that touches loopback only
 # (nothing listens there: every check is refused at once). probe.options then names the archive;
 # probe pods run "java @/opt/imds-prober/probe.options -jar /opt/imds-prober/imds-prober.jar probe"
-# (the probe.command key).
+# (the probe.command key). The training run names the jar by that same absolute path: an archive
+# made with a relative one does not match in a pod, and the JVM says so (on stderr: probe.options
+# sends every JVM warning there, so the agent's stdout carries only its JSON).
 RUN java @probe.options -Xlog:cds=off -Xlog:cds+dynamic=off \
         -XX:ArchiveClassesAtExit=/opt/imds-prober/probe.jsa \
-        -jar imds-prober.jar probe --metadata 127.0.0.1:9 --dns-server 127.0.0.1:9 \
+        -jar /opt/imds-prober/imds-prober.jar probe --metadata 127.0.0.1:9 --dns-server 127.0.0.1:9 \
         --egress-url https://127.0.0.1:9/ --connect-timeout 1s --settle 0s --result-file - \
         > /dev/null \
  && echo "-XX:SharedArchiveFile=/opt/imds-prober/probe.jsa" >> probe.options \
- && java @probe.options -jar imds-prober.jar --version
+ && cd / && java @/opt/imds-prober/probe.options \
+        -jar /opt/imds-prober/imds-prober.jar --version
 # the UID the manifests and the probe pods run as (runAsUser 65532)
 USER 65532:65532
 ENTRYPOINT ["java", "@/opt/imds-prober/serve.options", "-jar", "/opt/imds-prober/imds-prober.jar"]

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
@@ -92,8 +93,13 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     return encoder;
   }
 
-  /** {@code 2026-11-26T10:00:00.123Z INFO ProbeAgent - message}, then the stack trace if any. */
+  /**
+   * {@code 2026-11-26T10:00:00.123Z INFO ProbeAgent - message}, then the stack trace if any; the
+   * fabric8 client's exceptions (retries, the leader elector's attempts) on the same line, their
+   * causes' messages only.
+   */
   static final class TextLayout extends LayoutBase<ILoggingEvent> {
+    private static final String LIBRARY = "io.fabric8.";
     private static final DateTimeFormatter TIME =
         DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
 
@@ -107,13 +113,30 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
           .append(' ')
           .append(logger.substring(logger.lastIndexOf('.') + 1))
           .append(" - ")
-          .append(event.getFormattedMessage())
-          .append(CoreConstants.LINE_SEPARATOR);
-      if (event.getThrowableProxy() != null) {
-        sb.append(ThrowableProxyUtil.asString(event.getThrowableProxy()))
-            .append(CoreConstants.LINE_SEPARATOR);
+          .append(event.getFormattedMessage());
+      IThrowableProxy thrown = event.getThrowableProxy();
+      if (thrown != null && logger.startsWith(LIBRARY)) {
+        // a library retrying against a lost API server: one line per attempt, its causes inline
+        sb.append(": ").append(causes(thrown)).append(CoreConstants.LINE_SEPARATOR);
+      } else {
+        sb.append(CoreConstants.LINE_SEPARATOR);
+        if (thrown != null) {
+          sb.append(ThrowableProxyUtil.asString(thrown)).append(CoreConstants.LINE_SEPARATOR);
+        }
       }
       return sb.toString();
+    }
+
+    /** Each distinct message of the cause chain, outermost first, on one line. */
+    static String causes(IThrowableProxy thrown) {
+      java.util.List<String> parts = new java.util.ArrayList<>();
+      for (IThrowableProxy t = thrown; t != null && parts.size() < 8; t = t.getCause()) {
+        String m = t.getMessage() == null ? "" : t.getMessage().replaceAll("\\s+", " ").strip();
+        if (!m.isEmpty() && parts.stream().noneMatch(p -> p.contains(m))) {
+          parts.add(m);
+        }
+      }
+      return String.join(": ", parts);
     }
   }
 }

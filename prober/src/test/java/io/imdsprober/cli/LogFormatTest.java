@@ -51,4 +51,41 @@ class LogFormatTest {
     assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err()).contains("--log-format").contains("'xml' is not text|json");
   }
+
+  static String loggedWith(String logger, Throwable thrown) {
+    PrintStream err = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      LogConfigurator.useFormat("text");
+      LoggerFactory.getLogger(logger).warn("attempt failed", thrown);
+    } finally {
+      System.setErr(err);
+    }
+    return buf.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  @DisplayName(
+      "a lost API server: the client library's retries log one line each, causes inline;"
+          + " the prober's own exceptions keep their stack trace")
+  void lostApiServer() {
+    Exception lost =
+        new RuntimeException(
+            "Operation: [get] for kind: [Lease] failed.",
+            new java.io.IOException(
+                "Failed to connect to /127.0.0.1:6443",
+                new java.net.ConnectException("Connection refused")));
+    String library =
+        loggedWith("io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector", lost);
+    assertThat(library.lines().toList())
+        .singleElement()
+        .asString()
+        .endsWith(
+            "attempt failed: Operation: [get] for kind: [Lease] failed.: Failed to connect to"
+                + " /127.0.0.1:6443: Connection refused");
+    String own = loggedWith("io.imdsprober.sweep.SweepRun", lost);
+    assertThat(own.lines().count()).isGreaterThan(3);
+    assertThat(own).contains("at io.imdsprober.cli.LogFormatTest");
+  }
 }

@@ -11,7 +11,9 @@ import java.util.Map;
  * A mock cluster to try the prober against by hand, and to benchmark sweeps: the fabric8 mock API
  * server on loopback with N namespaces, one AWS node and an instant fake kubelet. Writes a
  * kubeconfig, prints {@code READY <url>}, then answers {@code stats} on stdin with the number of
- * requests the prober made since the last {@code stats}; ends on {@code quit} or end of input.
+ * requests the prober made since the last {@code stats}; ends on {@code quit} or end of input. With
+ * {@code --until-killed} first, it reads no input at all and runs until it is stopped (a shell's
+ * background job that read its terminal would be stopped by the shell).
  *
  * <p>Arguments: {@code KUBECONFIG_OUT NAMESPACES [EXPOSED]}: the first EXPOSED namespaces answer as
  * if the metadata service were open (IMDSv1 200).
@@ -20,6 +22,10 @@ public final class MockClusterMain {
   private MockClusterMain() {}
 
   public static void main(String[] args) throws Exception {
+    boolean untilKilled = args.length > 0 && args[0].equals("--until-killed");
+    if (untilKilled) {
+      args = java.util.Arrays.copyOfRange(args, 1, args.length);
+    }
     if (args.length < 2) {
       System.err.println("usage: MockClusterMain KUBECONFIG_OUT NAMESPACES [EXPOSED]");
       System.exit(2);
@@ -44,6 +50,9 @@ public final class MockClusterMain {
       cluster.proberRequests();
       System.out.println("READY " + cluster.url());
       System.out.flush();
+      if (untilKilled) {
+        new java.util.concurrent.CountDownLatch(1).await(); // until SIGTERM or Ctrl-C
+      }
       BufferedReader in =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;
