@@ -1,17 +1,19 @@
 # One image for the prober (serve, sweep) and its probe pods (probe).
-#   docker build -t ghcr.io/imds-prober/imds-prober:0.1.0 .
+#   docker build --build-arg VERSION=0.1.0 -t ghcr.io/imds-prober/imds-prober:0.1.0 .
+# VERSION is what --version and imds_prober_build_info say (a release has no -SNAPSHOT).
 # Stage 1 builds the shaded jar with the Maven wrapper; stage 2 is a Temurin JRE with the jar,
 # the JVM option files, a CDS archive for fast probe start-up, and a numeric non-root user.
 
 FROM eclipse-temurin:17-jdk AS build
+ARG VERSION=0.1.0-SNAPSHOT
 WORKDIR /src
 # dependencies first, so a source change does not download them again
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
 COPY prober/pom.xml prober/pom.xml
-RUN ./mvnw -B -ntp -q -pl prober dependency:go-offline
+RUN ./mvnw -B -ntp -q -pl prober -Drevision=${VERSION} dependency:go-offline
 COPY prober/src prober/src
-RUN ./mvnw -B -ntp -q -DskipTests package
+RUN ./mvnw -B -ntp -q -Drevision=${VERSION} -DskipTests package
 
 FROM eclipse-temurin:17-jre
 LABEL org.opencontainers.image.title="IMDS Prober" \

@@ -284,7 +284,8 @@ public final class AlertLab implements AutoCloseable {
   }
 
   private static String alertRules() throws IOException {
-    Path rule = Path.of("..", "manifests", "base", "prometheusrule.yaml");
+    Path rule =
+        Path.of("..", "manifests", "components", "prometheus-operator", "prometheusrule.yaml");
     GenericKubernetesResource r =
         JSON.unmarshal(Files.readString(rule), GenericKubernetesResource.class);
     return JSON.asYaml(r.getAdditionalProperties().get("spec"));

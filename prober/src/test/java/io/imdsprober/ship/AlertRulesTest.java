@@ -15,8 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The PrometheusRule's spec, checked and unit-tested by the real promtool. */
 class AlertRulesTest {
-  static final Path RULE = Manifests.MANIFESTS.resolve("base/prometheusrule.yaml");
-  static final Path TESTS = Manifests.MANIFESTS.resolve("base/tests/alerts-test.yaml");
+  static final Path RULE =
+      Manifests.MANIFESTS.resolve("components/prometheus-operator/prometheusrule.yaml");
+  static final Path TESTS =
+      Manifests.MANIFESTS.resolve("components/prometheus-operator/tests/alerts-test.yaml");
   static final List<String> ALERTS =
       List.of(
           "ImdsProberMetadataExposed",
@@ -58,6 +60,22 @@ class AlertRulesTest {
     Promtool.Run test = Promtool.run(dir, "test", "rules", "alerts-test.yaml");
     assertThat(test.exit()).as(test.output()).isZero();
     assertThat(test.output()).contains("SUCCESS");
+  }
+
+  @Test
+  @DisplayName(
+      "the plain-Prometheus rule file is the PrometheusRule's spec, to the letter of its YAML")
+  void plainRulesAreTheSame() throws Exception {
+    Path plain = Manifests.MANIFESTS.resolve("plain-prometheus/imds-prober-rules.yaml");
+    Object copy =
+        new tools.jackson.dataformat.yaml.YAMLMapper().readValue(plain.toFile(), Object.class);
+    Map<String, Object> rule =
+        new tools.jackson.dataformat.yaml.YAMLMapper().readValue(RULE.toFile(), Map.class);
+    assertThat(copy)
+        .as(
+            "%s differs from the spec of %s: change the PrometheusRule, copy its spec there",
+            plain, RULE)
+        .isEqualTo(rule.get("spec"));
   }
 
   @Test

@@ -20,12 +20,15 @@ final class Manifests {
 
   /** {@code kubectl kustomize} of an overlay (needs kubectl; skipped without, failed under CI). */
   static String kustomize(String overlay) throws IOException, InterruptedException {
+    return kustomize(MANIFESTS.resolve("overlays").resolve(overlay));
+  }
+
+  /** {@code kubectl kustomize} of any kustomization directory. */
+  static String kustomize(Path kustomization) throws IOException, InterruptedException {
+    String overlay = kustomization.toString();
     Path kubectl = Tools.require("kubectl", "kubectl (kustomize is built in)");
     Process p =
-        new ProcessBuilder(
-                kubectl.toString(),
-                "kustomize",
-                MANIFESTS.resolve("overlays").resolve(overlay).toString())
+        new ProcessBuilder(kubectl.toString(), "kustomize", overlay)
             .redirectErrorStream(false)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -47,6 +47,7 @@ class ManifestsTest {
             "Deployment",
             "Namespace",
             "NetworkPolicy",
+            "PodDisruptionBudget",
             "PrometheusRule",
             "Role",
             "RoleBinding",
@@ -67,6 +68,19 @@ class ManifestsTest {
         .isEqualTo("imds-prober");
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+    var anti = d.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
+    assertThat(anti.getPreferredDuringSchedulingIgnoredDuringExecution())
+        .extracting(w -> w.getPodAffinityTerm().getTopologyKey())
+        .contains("kubernetes.io/hostname");
+    var pdb =
+        one(objects, io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class, "imds");
+    assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(pdb.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(
+            d.getSpec().getTemplate().getMetadata().getLabels().entrySet().stream()
+                .filter(e -> pdb.getSpec().getSelector().getMatchLabels().containsKey(e.getKey()))
+                .collect(java.util.stream.Collectors.toMap(e -> e.getKey(), e -> e.getValue())));
     ConfigMap dashboard = one(objects, ConfigMap.class, "imds-prober-dashboard");
     assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
     assertThat(dashboard.getData()).containsKey("imds-prober.json");
@@ -138,7 +152,7 @@ class ManifestsTest {
   }
 
   /** The shipped config.yaml is valid for the prober's own loader. */
-  private static void assertConfigLoads(List<HasMetadata> objects, Path dir) throws Exception {
+  static void assertConfigLoads(List<HasMetadata> objects, Path dir) throws Exception {
     ConfigMap cm = one(objects, ConfigMap.class, "imds-prober-config");
     Path file = Files.writeString(dir.resolve("config.yaml"), cm.getData().get("config.yaml"));
     Config config = Config.load(Keys.ALL, file, Map.of(), Map.of());
