@@ -10,6 +10,8 @@ import io.imdsprober.metrics.Pushgateway;
 import io.imdsprober.report.JsonReport;
 import io.imdsprober.report.JunitReport;
 import io.imdsprober.report.NamespaceEvents;
+import io.imdsprober.report.OpenReportsYaml;
+import io.imdsprober.report.ReportWriter;
 import io.imdsprober.report.TableReport;
 import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.SweepException;
@@ -87,7 +89,9 @@ public final class SweepCommand implements Callable<Integer> {
       names = "--output",
       paramLabel = "FORMAT",
       defaultValue = "table",
-      description = "table or json (default: ${DEFAULT-VALUE})")
+      description =
+          "table, json, or openreports (the OpenReports Reports as a YAML List) (default:"
+              + " ${DEFAULT-VALUE})")
   String output;
 
   @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report")
@@ -113,10 +117,10 @@ public final class SweepCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "sweep needs --once (serve runs sweeps on a schedule)");
     }
-    if (!output.equals("table") && !output.equals("json")) {
+    if (!output.equals("table") && !output.equals("json") && !output.equals("openreports")) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
-          "Invalid value for option '--output': '" + output + "' is not table|json");
+          "Invalid value for option '--output': '" + output + "' is not table|json|openreports");
     }
     common.applyLogFormat(spec);
     PrintWriter err = spec.commandLine().getErr();
@@ -163,6 +167,15 @@ public final class SweepCommand implements Callable<Integer> {
           new NamespaceEvents(client, Clock.systemUTC(), "sweep-" + result.id())
               .recordTampering(result);
         }
+        if (config.get(Keys.REPORTS_ENABLED)) {
+          int failed = new ReportWriter(client).write(result);
+          if (failed > 0) {
+            err.println(
+                "reports.enabled: "
+                    + failed
+                    + " OpenReports Report(s) could not be written or deleted (see the log)");
+          }
+        }
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
@@ -205,7 +218,11 @@ public final class SweepCommand implements Callable<Integer> {
 
   private int report(SweepResult result, PrintWriter out, PrintWriter err) {
     out.print(
-        output.equals("json") ? JsonReport.render(result) + "\n" : TableReport.render(result));
+        switch (output) {
+          case "json" -> JsonReport.render(result) + "\n";
+          case "openreports" -> OpenReportsYaml.render(result);
+          default -> TableReport.render(result);
+        });
     out.flush();
     if (junit != null) {
       try {

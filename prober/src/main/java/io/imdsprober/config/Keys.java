@@ -263,6 +263,13 @@ public final class Keys {
           "Kubernetes Events on a namespace: ProbeTampered (both modes); on turning exposed and"
               + " on recovery (serve)",
           bool());
+  public static final Key<Boolean> REPORTS_ENABLED =
+      new Key<>(
+          "reports.enabled",
+          false,
+          "An OpenReports Report per target namespace, each sweep (needs the openreports"
+              + " component's RBAC and the Report CRD)",
+          bool());
   public static final Key<Boolean> LEADER_ELECTION_ENABLED =
       new Key<>(
           "leaderElection.enabled",
@@ -349,6 +356,7 @@ public final class Keys {
           SERVE_BIND_ADDRESS,
           SERVE_SHUTDOWN_GRACE,
           EVENTS_ENABLED,
+          REPORTS_ENABLED,
           LEADER_ELECTION_ENABLED,
           LEADER_ELECTION_NAMESPACE,
           LEADER_ELECTION_LEASE,

@@ -8,6 +8,7 @@ import io.imdsprober.config.Keys;
 import io.imdsprober.metrics.MetricsServer;
 import io.imdsprober.metrics.ProberMetrics;
 import io.imdsprober.report.NamespaceEvents;
+import io.imdsprober.report.ReportWriter;
 import io.imdsprober.schedule.SweepScheduler;
 import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.SweepException;
@@ -168,6 +169,9 @@ public final class ProberService implements AutoCloseable {
       }
       if (config.get(Keys.EVENTS_ENABLED)) {
         events.record(result);
+      }
+      if (config.get(Keys.REPORTS_ENABLED)) {
+        new ReportWriter(client).write(result);
       }
       sweptWhileLeading = true;
       lastCompleted = clock.instant();

@@ -7,12 +7,12 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /** Runs the command line in-process, capturing what it prints. */
-final class Cli {
-  record Result(int exit, String out, String err) {}
+public final class Cli {
+  public record Result(int exit, String out, String err) {}
 
   private Cli() {}
 
-  static Result run(String... args) {
+  public static Result run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     CommandLine cl = Main.commandLine();

@@ -134,4 +134,36 @@ class ManifestLayoutTest {
         .contains("Apache License")
         .contains("Version 2.0, January 2004");
   }
+
+  @Test
+  @DisplayName(
+      "the openreports component: its RBAC, and reports.enabled on the Deployment or the CronJob")
+  void openreportsComponent(@TempDir Path dir) throws Exception {
+    for (String overlay : List.of("deployment", "cronjob")) {
+      Path mine = Files.createDirectories(dir.resolve(overlay));
+      Files.writeString(
+          mine.resolve("kustomization.yaml"),
+          """
+          apiVersion: kustomize.config.k8s.io/v1beta1
+          kind: Kustomization
+          resources:
+            - %s
+          components:
+            - %s
+          """
+              .formatted(
+                  mine.relativize(Manifests.MANIFESTS.resolve("overlays").resolve(overlay)),
+                  mine.relativize(Manifests.MANIFESTS.resolve("components/openreports"))));
+      String yaml = Manifests.kustomize(mine);
+      assertThat(yaml)
+          .as(overlay)
+          .contains("name: imds-prober-openreports")
+          .contains("IMDS_PROBER_REPORTS_ENABLED");
+      List<HasMetadata> objects = objects(yaml);
+      assertThat(objects)
+          .filteredOn(o -> o.getKind().equals("ClusterRole"))
+          .extracting(o -> o.getMetadata().getName())
+          .contains("imds-prober", "imds-prober-openreports");
+    }
+  }
 }

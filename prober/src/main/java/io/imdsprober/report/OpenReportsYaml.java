@@ -1,0 +1,21 @@
+package io.imdsprober.report;
+
+import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.imdsprober.sweep.SweepResult;
+
+/** {@code --output openreports}: the sweep's Reports as one YAML {@code List}, for kubectl. */
+public final class OpenReportsYaml {
+  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  private OpenReportsYaml() {}
+
+  public static String render(SweepResult sweep) {
+    return YAML.asYaml(
+        new KubernetesListBuilder()
+            .withItems(
+                new java.util.ArrayList<io.fabric8.kubernetes.api.model.HasMetadata>(
+                    OpenReports.of(sweep)))
+            .build());
+  }
+}
