@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
       "",
       "Every option can also be set by the environment variable in brackets.",
       "Exit codes: 0 facts written; 1 the result file could not be written (the JSON is still on"
-          + " stdout); 2 bad flags."
+          + " stdout); 3 bad flags (a usage error)."
     })
 public final class ProbeCommand implements Callable<Integer> {
   static final int EXIT_RESULT_FILE = 1;

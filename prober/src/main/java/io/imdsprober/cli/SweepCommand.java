@@ -47,8 +47,9 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Exit codes: 0 every namespace as expected; 1 a namespace is exposed or reachable; 2 a"
-          + " namespace could not be judged (error, degraded) and none is exposed; 3 configuration"
-          + " or connection error before any namespace was probed."
+          + " namespace could not be judged (error, degraded) and none is exposed; 3 cannot run:"
+          + " a usage or configuration error, an unwritable report path, no target namespace"
+          + " (unless --allow-empty), or no namespace could be probed at all."
     })
 public final class SweepCommand implements Callable<Integer> {
   private static final Logger logger = LoggerFactory.getLogger(SweepCommand.class);

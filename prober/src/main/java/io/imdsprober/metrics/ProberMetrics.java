@@ -7,6 +7,7 @@ import io.imdsprober.facts.Facts.MetadataFact;
 import io.imdsprober.facts.TcpResult;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.verdict.Expectations;
 import io.imdsprober.verdict.Judgement;
 import io.imdsprober.verdict.Verdict;
 import io.micrometer.core.instrument.Counter;
@@ -48,6 +49,7 @@ public final class ProberMetrics {
   private final MultiGauge lastProbe;
   private final MultiGauge enforcementDelay;
   private final MultiGauge namespaces;
+  private final MultiGauge optOuts;
   private final Timer sweepDuration;
   private final Map<String, Double> lastFacts = new HashMap<>();
   private final Map<List<String>, Counter> failures = new HashMap<>();
@@ -86,6 +88,12 @@ public final class ProberMetrics {
         MultiGauge.builder("imds.prober.enforcement.delay")
             .baseUnit("seconds")
             .description("Open-then-blocked delay the last probe saw (0: blocked at once)")
+            .register(registry);
+    optOuts =
+        MultiGauge.builder("imds.prober.namespace.optout")
+            .description(
+                "1 while a namespace opts out: kind skip (not probed) or expect-reachable"
+                    + " (metadata reachable is as expected)")
             .register(registry);
     namespaces =
         MultiGauge.builder("imds.prober.namespaces")
@@ -151,6 +159,15 @@ public final class ProberMetrics {
     List<Row<?>> duration = new ArrayList<>();
     List<Row<?>> delay = new ArrayList<>();
     Set<String> present = new HashSet<>();
+    List<Row<?>> optOut = new ArrayList<>();
+    for (NamespaceResult r : result.namespaces()) {
+      if (r.judgement().verdict() == Verdict.SKIPPED) {
+        optOut.add(Row.of(Tags.of("namespace", r.namespace(), "kind", "skip"), 1));
+      } else if (r.expectations() != null
+          && r.expectations().metadata() == Expectations.Metadata.REACHABLE) {
+        optOut.add(Row.of(Tags.of("namespace", r.namespace(), "kind", "expect-reachable"), 1));
+      }
+    }
     double now = result.started().toEpochMilli() / 1000.0 + result.durationMs() / 1000.0;
     for (NamespaceResult r : result.namespaces()) {
       Judgement j = r.judgement();
@@ -211,6 +228,7 @@ public final class ProberMetrics {
     lastProbe.register(last, true);
     enforcementDelay.register(delay, true);
     namespaces.register(counts, true);
+    optOuts.register(optOut, true);
     if (outcome.equals(COMPLETE)) {
       markSuccess(result);
     }
@@ -229,7 +247,8 @@ public final class ProberMetrics {
             checkDuration,
             lastProbe,
             enforcementDelay,
-            namespaces)) {
+            namespaces,
+            optOuts)) {
       g.register(List.of(), true);
     }
     lastFacts.clear();

@@ -102,6 +102,8 @@ public final class AlertLab implements AutoCloseable {
         cluster.namespace(s);
         kubelet.script(s, new AgentScript(labs.get(s), dir));
       }
+      // an opt-out, on record on the dashboard (never probed, never alerted within the lab)
+      cluster.namespace("optout", Map.of(), Map.of("imds-prober.io/skip", "true"));
 
       Path configFile = dir.resolve("prober.yaml");
       Files.writeString(configFile, proberConfig(ca, interval, servePort));

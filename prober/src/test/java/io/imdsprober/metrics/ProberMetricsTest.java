@@ -94,7 +94,9 @@ class ProberMetricsTest {
         .isEqualTo(1.0);
     assertThat(value(s, "imds_prober_namespace_status{namespace=\"c\",status=\"error\"}"))
         .isEqualTo(1.0);
-    assertThat(s).doesNotContain("namespace=\"d\"");
+    // a skipped namespace keeps only its opt-out, on record
+    assertThat(s.lines().filter(l -> l.contains("namespace=\"d\"")))
+        .containsExactly("imds_prober_namespace_optout{kind=\"skip\",namespace=\"d\"} 1.0");
     assertThat(value(s, "imds_prober_namespaces{status=\"skipped\"}")).isEqualTo(1.0);
     assertThat(value(s, "imds_prober_sweeps_total{result=\"partial\"}")).isEqualTo(1.0);
     assertThat(value(s, "imds_prober_build_info{version=\"1.2.3\"}")).isEqualTo(1.0);
@@ -107,7 +109,8 @@ class ProberMetricsTest {
 
   @Test
   @DisplayName(
-      "a namespace deleted or skipped loses its series; an error keeps only status and freshness")
+      "a namespace deleted loses its series, a skipped one keeps only its opt-out; an error keeps"
+          + " only status and freshness")
   void seriesGoAway() {
     metrics.record(
         sweep(
@@ -121,7 +124,9 @@ class ProberMetricsTest {
             error("broken", "deadline"),
             judged("broken-too", ProbeFacts.PROTECTED)));
     String s = metrics.scrape();
-    assertThat(s).doesNotContain("namespace=\"gone\"").doesNotContain("namespace=\"opted-out\"");
+    assertThat(s).doesNotContain("namespace=\"gone\"");
+    assertThat(s.lines().filter(l -> l.contains("namespace=\"opted-out\"")))
+        .containsExactly("imds_prober_namespace_optout{kind=\"skip\",namespace=\"opted-out\"} 1.0");
     assertThat(value(s, "imds_prober_namespace_status{namespace=\"broken\",status=\"error\"}"))
         .isEqualTo(1.0);
     assertThat(s).contains("imds_prober_last_probe_timestamp_seconds{namespace=\"broken\"}");

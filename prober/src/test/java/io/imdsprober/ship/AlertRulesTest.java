@@ -28,7 +28,8 @@ class AlertRulesTest {
           "ImdsProberNamespaceStale",
           "ImdsProberDown",
           "ImdsProberProbeTampered",
-          "ImdsProberNoRecentSweep");
+          "ImdsProberNoRecentSweep",
+          "ImdsProberOptOut");
 
   @SuppressWarnings("unchecked")
   static List<Map<String, Object>> rules() throws Exception {
@@ -91,7 +92,7 @@ class AlertRulesTest {
       Map<String, String> labels = (Map<String, String>) r.get("labels");
       @SuppressWarnings("unchecked")
       Map<String, String> ann = (Map<String, String>) r.get("annotations");
-      assertThat(labels.get("severity")).as(alert).isIn("critical", "warning");
+      assertThat(labels.get("severity")).as(alert).isIn("critical", "warning", "info");
       assertThat(ann).as(alert).containsKeys("summary", "description", "runbook_url");
       if (!alert.equals("ImdsProberDown") && !alert.equals("ImdsProberNoRecentSweep")) {
         assertThat(ann.get("description")).as(alert).contains("{{ $labels.namespace }}");

@@ -26,7 +26,9 @@ public final class Contract {
           // issue 4: exported once a sweep judged every namespace (also pushed by sweep --once)
           "imds_prober_last_success_timestamp_seconds",
           // wave 2 (issue 10): serve only, 1 on the replica that holds the Lease
-          "imds_prober_leader");
+          "imds_prober_leader",
+          // issue 12: namespaces that opt out (skip, expect-reachable)
+          "imds_prober_namespace_optout");
 
   private static final Pattern NAME = Pattern.compile("\\bimds_prober_[a-z_]+\\b");
 

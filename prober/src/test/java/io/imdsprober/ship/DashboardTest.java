@@ -88,6 +88,7 @@ class DashboardTest {
       cluster.node("node-1", "aws:///eu-west-1a/i-0abc", Map.of());
       cluster.namespace("safe");
       cluster.namespace("open");
+      cluster.namespace("quiet", Map.of(), Map.of("imds-prober.io/skip", "true"));
       kubelet.script("open", FakeKubelet.facts(ProbeFacts.EXPOSED));
       Config config = TestServe.config(Map.of());
       TestServe serve = TestServe.of(cluster, dir, config, Clock.systemUTC(), "dash", "test");
