@@ -64,10 +64,10 @@ class ManifestLayoutTest {
     copy(copy.resolve("overlays/deployment"), plain);
     Path k = plain.resolve("kustomization.yaml");
     String text = Files.readString(k);
-    assertThat(text).contains("components:\n  - ../../components/prometheus-operator\n");
+    assertThat(text).contains("  - ../../components/prometheus-operator\n");
     Files.writeString(
         k,
-        text.replace("components:\n  - ../../components/prometheus-operator\n", "")
+        text.replace("  - ../../components/prometheus-operator\n", "")
             .replace("  - ../../base\n", "  - ../../base\n  - ../../plain-prometheus\n"));
     List<HasMetadata> objects = objects(Manifests.kustomize(plain));
     assertThat(objects)

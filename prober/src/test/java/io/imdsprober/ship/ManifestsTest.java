@@ -44,6 +44,7 @@ class ManifestsTest {
             "ClusterRoleBinding",
             "ConfigMap",
             "ConfigMap",
+            "ConfigMap",
             "Deployment",
             "Namespace",
             "NetworkPolicy",
@@ -53,7 +54,11 @@ class ManifestsTest {
             "RoleBinding",
             "Service",
             "ServiceAccount",
-            "ServiceMonitor");
+            "ServiceMonitor",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "ValidatingAdmissionPolicyBinding");
     assertThat(objects)
         .allSatisfy(
             o ->
