@@ -55,8 +55,9 @@ public final class Keys {
       new Key<>(
           "probe.image",
           "",
-          "Probe pod image (empty: this release's image, ghcr.io/imds-prober/imds-prober:VERSION)",
-          string());
+          "Probe pod image, by tag or by digest (NAME@sha256:...; empty: this release's image,"
+              + " ghcr.io/imds-prober/imds-prober:VERSION)",
+          string().andThen(Keys::imageOrEmpty));
   public static final Key<String> PROBE_IMAGE_PULL_POLICY =
       new Key<>(
           "probe.imagePullPolicy",
@@ -377,6 +378,22 @@ public final class Keys {
       }
     }
     return globs;
+  }
+
+  /** An image reference: {@code [registry/]path[:tag][@sha256:<64 hex>]}, lower-case path. */
+  private static final java.util.regex.Pattern IMAGE =
+      java.util.regex.Pattern.compile(
+          "(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*"
+              + "(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+              + "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?");
+
+  private static String imageOrEmpty(String text) {
+    String t = text.trim();
+    if (!t.isEmpty() && !IMAGE.matcher(t).matches()) {
+      throw new IllegalArgumentException(
+          "not an image reference ([REGISTRY/]NAME[:TAG][@sha256:DIGEST])");
+    }
+    return t;
   }
 
   private static String ipOrEmpty(String text) {
