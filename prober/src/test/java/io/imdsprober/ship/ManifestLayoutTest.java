@@ -166,4 +166,57 @@ class ManifestLayoutTest {
           .contains("imds-prober", "imds-prober-openreports");
     }
   }
+
+  @Test
+  @DisplayName(
+      "the metrics port admits only the monitoring namespace, and an overlay names another one")
+  void metricsIngress(@TempDir Path dir) throws Exception {
+    var np =
+        one(
+            objects(Manifests.kustomize("deployment")),
+            io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+            "imds-prober");
+    assertThat(np.getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            rule ->
+                assertThat(rule.getFrom())
+                    .singleElement()
+                    .satisfies(
+                        peer ->
+                            assertThat(peer.getNamespaceSelector().getMatchLabels())
+                                .containsExactly(
+                                    Map.entry("kubernetes.io/metadata.name", "monitoring"))));
+    Path mine = Files.createDirectories(dir.resolve("mine"));
+    Files.writeString(
+        mine.resolve("kustomization.yaml"),
+        """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+          - %s
+        patches:
+          - target: {kind: NetworkPolicy, name: imds-prober}
+            patch: |-
+              - op: replace
+                path: /spec/ingress/0/from/0/namespaceSelector/matchLabels
+                value: {kubernetes.io/metadata.name: observability}
+        """
+            .formatted(mine.relativize(Manifests.MANIFESTS.resolve("overlays/deployment"))));
+    var mineNp =
+        one(
+            objects(Manifests.kustomize(mine)),
+            io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+            "imds-prober");
+    assertThat(
+            mineNp
+                .getSpec()
+                .getIngress()
+                .get(0)
+                .getFrom()
+                .get(0)
+                .getNamespaceSelector()
+                .getMatchLabels())
+        .containsEntry("kubernetes.io/metadata.name", "observability");
+  }
 }
