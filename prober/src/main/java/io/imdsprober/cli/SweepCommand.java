@@ -13,6 +13,7 @@ import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.report.OpenReportsYaml;
 import io.imdsprober.report.ReportWriter;
 import io.imdsprober.report.TableReport;
+import io.imdsprober.sweep.AdmissionParams;
 import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.SweepException;
 import io.imdsprober.sweep.SweepResult;
@@ -149,6 +150,7 @@ public final class SweepCommand implements Callable<Integer> {
                 common.kubeconfig, common.context, config, CommonOptions.userAgent());
         Sweeper sweeper =
             new Sweeper(client, config, probeImage, Sweeper.Timing.DEFAULT, Clock.systemUTC())) {
+      AdmissionParams.check(client, config, probeImage);
       Thread hook =
           new Thread(
               () -> {

@@ -10,6 +10,7 @@ import io.imdsprober.metrics.ProberMetrics;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.report.ReportWriter;
 import io.imdsprober.schedule.SweepScheduler;
+import io.imdsprober.sweep.AdmissionParams;
 import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.SweepException;
 import io.imdsprober.sweep.SweepResult;
@@ -40,6 +41,7 @@ public final class ProberService implements AutoCloseable {
   private final KubernetesClient client;
   private final Config config;
   private final Clock clock;
+  private final String image;
   private final String identity;
   private final Sweeper sweeper;
   private final ProberMetrics metrics;
@@ -78,6 +80,7 @@ public final class ProberService implements AutoCloseable {
     this.client = client;
     this.config = config;
     this.clock = clock;
+    this.image = image;
     this.identity = identity;
     checkElectionTimes(config);
     this.sweeper = new Sweeper(client, config, image, timing, clock);
@@ -94,6 +97,7 @@ public final class ProberService implements AutoCloseable {
 
   /** Serves the endpoints and starts leading (or standing for the Lease). */
   public void start() {
+    AdmissionParams.check(client, config, image);
     http.start();
     logger.info("serving /metrics, /healthz, /readyz on port {}", http.port());
     if (!config.get(Keys.LEADER_ELECTION_ENABLED)) {

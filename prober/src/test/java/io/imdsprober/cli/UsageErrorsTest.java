@@ -124,4 +124,57 @@ class UsageErrorsTest {
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(kubelet.jobsSeen).isEmpty();
   }
+
+  @Test
+  @DisplayName(
+      "a probe image or command the admission policy would deny is exit 3 at start, no Job made")
+  void deniedByTheAdmissionPolicy() {
+    cluster
+        .admin
+        .configMaps()
+        .inNamespace("imds-prober")
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("imds-prober-admission")
+                .withNamespace("imds-prober")
+                .endMetadata()
+                .addToData("image", "registry.example/imds-prober@sha256:" + "ab".repeat(32))
+                .addToData(
+                    "command",
+                    "java @/opt/imds-prober/probe.options -jar /opt/imds-prober/imds-prober.jar")
+                .build())
+        .create();
+    Cli.Result r =
+        Cli.run(
+            "sweep",
+            "--once",
+            "--kubeconfig",
+            kubeconfig,
+            "--set",
+            "leaderElection.namespace=imds-prober",
+            "--image",
+            "registry.example/imds-prober:latest");
+    assertThat(r.exit()).as(r.err()).isEqualTo(3);
+    assertThat(r.err().lines().filter(l -> !l.isBlank()).toList())
+        .singleElement()
+        .asString()
+        .contains(
+            "probe.image 'registry.example/imds-prober:latest' is not the image the"
+                + " admission policy allows")
+        .contains("imds-prober/imds-prober-admission");
+    assertThat(kubelet.jobsSeen).isEmpty();
+
+    Cli.Result allowed =
+        Cli.run(
+            "sweep",
+            "--once",
+            "--kubeconfig",
+            kubeconfig,
+            "--set",
+            "leaderElection.namespace=imds-prober",
+            "--image",
+            "registry.example/imds-prober@sha256:" + "ab".repeat(32));
+    assertThat(allowed.exit()).as(allowed.err()).isZero();
+  }
 }

@@ -51,6 +51,8 @@ class ManifestsTest {
             "PodDisruptionBudget",
             "PrometheusRule",
             "Role",
+            "Role",
+            "RoleBinding",
             "RoleBinding",
             "Service",
             "ServiceAccount",
@@ -97,7 +99,12 @@ class ManifestsTest {
       "overlays/cronjob: sweep --once every 10 minutes, Forbid, a starting deadline, history limits, the Pushgateway")
   void cronjob(@TempDir Path dir) throws Exception {
     List<HasMetadata> objects = objects(Manifests.kustomize("cronjob"));
-    assertThat(kinds(objects)).doesNotContain("Service", "ServiceMonitor", "Role", "RoleBinding");
+    assertThat(kinds(objects)).doesNotContain("Service", "ServiceMonitor");
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("Role") || o.getKind().equals("RoleBinding"))
+        .as("no Lease Role: a CronJob does not elect; the admission parameters' reader stays")
+        .extracting(o -> o.getMetadata().getName())
+        .containsOnly("imds-prober-admission");
     CronJob cj = one(objects, CronJob.class, "imds-prober");
     assertThat(cj.getSpec().getSchedule()).isEqualTo("*/10 * * * *");
     assertThat(cj.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");

@@ -215,7 +215,14 @@ class RbacTest {
         Manifests.objects(Files.readString(Manifests.MANIFESTS.resolve("base/rbac.yaml")));
     List<PolicyRule> clusterRules =
         Manifests.one(rbac, ClusterRole.class, "imds-prober").getRules();
-    List<PolicyRule> homeRules = Manifests.one(rbac, Role.class, "imds-prober-leader").getRules();
+    // the overlays include the admission policy component, whose Role lets the prober read the
+    // policy's parameter object at start
+    List<HasMetadata> admission =
+        Manifests.objects(
+            Files.readString(Manifests.MANIFESTS.resolve("components/admission-policy/rbac.yaml")));
+    List<PolicyRule> homeRules =
+        new java.util.ArrayList<>(Manifests.one(rbac, Role.class, "imds-prober-leader").getRules());
+    homeRules.addAll(Manifests.one(admission, Role.class, "imds-prober-admission").getRules());
     List<Access> accesses = recordedAccesses(dir);
 
     Set<String> denied = new TreeSet<>();
