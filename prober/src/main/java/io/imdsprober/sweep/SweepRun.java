@@ -56,6 +56,7 @@ final class SweepRun implements ProbeWatch.Run {
   private final ProbeOutcomes outcomes;
   private final Semaphore slots;
   final AtomicInteger rbacDenied = new AtomicInteger();
+  final java.util.Set<String> rbacDeniedNamespaces = ConcurrentHashMap.newKeySet();
   volatile String rbacDetail;
   private volatile boolean cancelled;
   private volatile Instant deadline;
@@ -239,6 +240,7 @@ final class SweepRun implements ProbeWatch.Run {
     } catch (KubernetesClientException e) {
       if (ApiErrors.forbiddenByRbac(e)) {
         rbacDenied.incrementAndGet();
+        rbacDeniedNamespaces.add(target.namespace());
         rbacDetail = ApiErrors.message(e);
       }
       String detail =

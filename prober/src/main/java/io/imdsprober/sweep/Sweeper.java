@@ -133,6 +133,15 @@ public final class Sweeper implements AutoCloseable {
                 + run.rbacDetail
                 + ")"
             : null;
+    if (fatal == null && !run.rbacDeniedNamespaces.isEmpty()) {
+      logger.warn(
+          "sweep {}: the prober may not create probe Jobs in {} namespace(s): {}; bind it there"
+              + " (manifests/components/namespaced-rbac) or leave them out (namespaces.include,"
+              + " namespaces.exclude)",
+          id,
+          run.rbacDeniedNamespaces.size(),
+          String.join(", ", new java.util.TreeSet<>(run.rbacDeniedNamespaces)));
+    }
     SweepResult result = new SweepResult(id, started, ms, results, fatal);
     logger.info("sweep {} done in {} ms: {}", id, ms, summary(result));
     return result;

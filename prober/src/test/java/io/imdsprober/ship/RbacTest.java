@@ -207,6 +207,99 @@ class RbacTest {
     return out;
   }
 
+  private static List<Access> recorded;
+
+  /** One recording for both RBAC shapes. */
+  static synchronized List<Access> accesses(Path dir) throws Exception {
+    if (recorded == null) {
+      recorded = recordedAccesses(dir);
+    }
+    return recorded;
+  }
+
+  @Test
+  @DisplayName(
+      "namespaced RBAC (components/namespaced-rbac): cluster-wide only read-only rules, the rest"
+          + " bound per probed namespace; every request allowed, every grant needed")
+  void leastPrivilegeNamespaced(@TempDir Path dir) throws Exception {
+    Path component = Manifests.MANIFESTS.resolve("components/namespaced-rbac");
+    List<PolicyRule> clusterRules =
+        Manifests.one(
+                Manifests.objects(Files.readString(component.resolve("clusterrole.yaml"))),
+                ClusterRole.class,
+                "imds-prober")
+            .getRules();
+    assertThat(clusterRules)
+        .as("cluster-wide: read-only")
+        .allSatisfy(r -> assertThat(r.getVerbs()).isSubsetOf("get", "list", "watch"));
+    List<PolicyRule> probeRules =
+        Manifests.one(
+                Manifests.objects(Files.readString(component.resolve("probe-role.yaml"))),
+                ClusterRole.class,
+                "imds-prober-probe")
+            .getRules();
+    List<HasMetadata> base =
+        Manifests.objects(Files.readString(Manifests.MANIFESTS.resolve("base/rbac.yaml")));
+    List<PolicyRule> homeRules =
+        new java.util.ArrayList<>(Manifests.one(base, Role.class, "imds-prober-leader").getRules());
+    homeRules.addAll(
+        Manifests.one(
+                Manifests.objects(
+                    Files.readString(
+                        Manifests.MANIFESTS.resolve("components/admission-policy/rbac.yaml"))),
+                Role.class,
+                "imds-prober-admission")
+            .getRules());
+    List<Access> accesses = accesses(dir);
+    // the namespaces the operator binds: those the sweep probed
+    Set<String> bound = new TreeSet<>();
+    for (Access a : accesses) {
+      if (a.namespace() != null && !HOME.equals(a.namespace())) {
+        bound.add(a.namespace());
+      }
+    }
+    Set<String> denied = new TreeSet<>();
+    Set<String> used = new TreeSet<>();
+    for (Access a : accesses) {
+      if (a.group().equals("nonResourceURL")) {
+        continue;
+      }
+      boolean ok = false;
+      for (PolicyRule rule : clusterRules) {
+        if (allows(rule, a)) {
+          ok = true;
+          used.add("ClusterRole " + ruleKey(rule, a));
+        }
+      }
+      if (a.namespace() != null && bound.contains(a.namespace())) {
+        for (PolicyRule rule : probeRules) {
+          if (allows(rule, a)) {
+            ok = true;
+            used.add("Probe " + ruleKey(rule, a));
+          }
+        }
+      }
+      if (HOME.equals(a.namespace())) {
+        for (PolicyRule rule : homeRules) {
+          if (allows(rule, a)) {
+            ok = true;
+            used.add("Role " + ruleKey(rule, a));
+          }
+        }
+      }
+      if (!ok) {
+        denied.add(a.key() + (a.namespace() == null ? "" : " in " + a.namespace()));
+      }
+    }
+    assertThat(denied).as("requests the namespaced shape does not allow").isEmpty();
+    Set<String> granted = new TreeSet<>();
+    clusterRules.forEach(r -> granted.addAll(grants("ClusterRole", r)));
+    probeRules.forEach(r -> granted.addAll(grants("Probe", r)));
+    homeRules.forEach(r -> granted.addAll(grants("Role", r)));
+    granted.removeAll(used);
+    assertThat(granted).as("grants no request needs").isEmpty();
+  }
+
   @Test
   @DisplayName(
       "each request the prober makes is allowed by manifests/base, and each rule there is needed")
@@ -223,7 +316,7 @@ class RbacTest {
     List<PolicyRule> homeRules =
         new java.util.ArrayList<>(Manifests.one(rbac, Role.class, "imds-prober-leader").getRules());
     homeRules.addAll(Manifests.one(admission, Role.class, "imds-prober-admission").getRules());
-    List<Access> accesses = recordedAccesses(dir);
+    List<Access> accesses = accesses(dir);
 
     Set<String> denied = new TreeSet<>();
     Set<String> used = new TreeSet<>();

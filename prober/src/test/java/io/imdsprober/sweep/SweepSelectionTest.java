@@ -121,4 +121,26 @@ class SweepSelectionTest extends SweepTestCase {
         .contains("\"expect\":{\"metadata\":\"reachable\",\"dns\":\"ok\",\"egress\":\"ok\"}")
         .contains("\"asExpected\":false");
   }
+
+  @Test
+  @DisplayName(
+      "namespaced RBAC: a namespace the prober may not create Jobs in is an error naming it; the"
+          + " bound ones are judged")
+  void notBoundEverywhere() throws Exception {
+    fx.cluster.namespace("bound");
+    fx.cluster.namespace("unbound");
+    fx.cluster.answerJobCreate(
+        "unbound",
+        403,
+        "Forbidden",
+        "jobs.batch is forbidden: User \"system:serviceaccount:imds-prober:imds-prober\" cannot"
+            + " create resource \"jobs\" in API group \"batch\" in the namespace \"unbound\"");
+    SweepResult r = fx.sweep(Map.of());
+    assertThat(r.fatal()).isNull();
+    assertThat(SweeperTest.find(r, "bound").judgement().verdict().word()).isEqualTo("protected");
+    NamespaceResult unbound = SweeperTest.find(r, "unbound");
+    assertThat(unbound.judgement().verdict().word()).isEqualTo("error");
+    assertThat(unbound.detail())
+        .startsWith("forbidden: the prober may not create the probe Job in namespace unbound");
+  }
 }
