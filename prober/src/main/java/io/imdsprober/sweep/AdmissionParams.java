@@ -51,26 +51,26 @@ public final class AdmissionParams {
     }
     Map<String, String> data = params.getData();
     String command = String.join(" ", config.get(Keys.PROBE_COMMAND));
-    String where = "(ConfigMap " + ns + "/" + NAME + ")";
-    if (data.containsKey("image") && !data.get("image").equals(probeImage)) {
+    String where = ns + "/" + NAME;
+    allowed(Keys.PROBE_IMAGE.name(), "image", probeImage, data, where);
+    allowed(Keys.PROBE_COMMAND.name(), "command", command, data, where);
+  }
+
+  /** The value is what the parameter object allows, when it names one. */
+  private static void allowed(
+      String key, String field, String value, Map<String, String> data, String where) {
+    if (data.containsKey(field) && !data.get(field).equals(value)) {
       throw new ConfigException(
-          "probe.image '"
-              + probeImage
-              + "' is not the image the admission policy allows, '"
-              + data.get("image")
-              + "' "
+          key
+              + " '"
+              + value
+              + "' is not the "
+              + field
+              + " the admission policy allows, '"
+              + data.get(field)
+              + "' (ConfigMap "
               + where
-              + ": every probe Job would be denied");
-    }
-    if (data.containsKey("command") && !data.get("command").equals(command)) {
-      throw new ConfigException(
-          "probe.command '"
-              + command
-              + "' is not the command the admission policy allows, '"
-              + data.get("command")
-              + "' "
-              + where
-              + ": every probe Job would be denied");
+              + "): every probe Job would be denied");
     }
   }
 }

@@ -97,22 +97,17 @@ class ManifestLayoutTest {
         leaderElection:
           namespace: imds-prober
         """);
-    Files.writeString(
-        mine.resolve("kustomization.yaml"),
+    Manifests.userOverlay(
+        mine,
+        "overlays/deployment",
         """
-        apiVersion: kustomize.config.k8s.io/v1beta1
-        kind: Kustomization
-        resources:
-          - %s
         configMapGenerator:
           - name: imds-prober-config
             namespace: imds-prober
             behavior: replace
             files:
               - config.yaml
-        """
-            // kustomize takes no absolute path: relative from the overlay, wherever it lives
-            .formatted(mine.relativize(Manifests.MANIFESTS.resolve("overlays/deployment"))));
+        """);
     List<HasMetadata> objects = objects(Manifests.kustomize(mine));
     ConfigMap cm = one(objects, ConfigMap.class, "imds-prober-config");
     assertThat(cm.getData().get("config.yaml")).contains("interval: 5m").contains("legacy-*");
@@ -140,20 +135,11 @@ class ManifestLayoutTest {
       "the openreports component: its RBAC, and reports.enabled on the Deployment or the CronJob")
   void openreportsComponent(@TempDir Path dir) throws Exception {
     for (String overlay : List.of("deployment", "cronjob")) {
-      Path mine = Files.createDirectories(dir.resolve(overlay));
-      Files.writeString(
-          mine.resolve("kustomization.yaml"),
-          """
-          apiVersion: kustomize.config.k8s.io/v1beta1
-          kind: Kustomization
-          resources:
-            - %s
-          components:
-            - %s
-          """
-              .formatted(
-                  mine.relativize(Manifests.MANIFESTS.resolve("overlays").resolve(overlay)),
-                  mine.relativize(Manifests.MANIFESTS.resolve("components/openreports"))));
+      Path mine = dir.resolve(overlay);
+      Manifests.userOverlay(
+          mine,
+          "overlays/" + overlay,
+          "components:\n  - " + Manifests.relative(mine, "components/openreports") + "\n");
       String yaml = Manifests.kustomize(mine);
       assertThat(yaml)
           .as(overlay)
@@ -187,22 +173,18 @@ class ManifestLayoutTest {
                             assertThat(peer.getNamespaceSelector().getMatchLabels())
                                 .containsExactly(
                                     Map.entry("kubernetes.io/metadata.name", "monitoring"))));
-    Path mine = Files.createDirectories(dir.resolve("mine"));
-    Files.writeString(
-        mine.resolve("kustomization.yaml"),
-        """
-        apiVersion: kustomize.config.k8s.io/v1beta1
-        kind: Kustomization
-        resources:
-          - %s
+    Path mine =
+        Manifests.userOverlay(
+            dir.resolve("mine"),
+            "overlays/deployment",
+            """
         patches:
           - target: {kind: NetworkPolicy, name: imds-prober}
             patch: |-
               - op: replace
                 path: /spec/ingress/0/from/0/namespaceSelector/matchLabels
                 value: {kubernetes.io/metadata.name: observability}
-        """
-            .formatted(mine.relativize(Manifests.MANIFESTS.resolve("overlays/deployment"))));
+        """);
     var mineNp =
         one(
             objects(Manifests.kustomize(mine)),

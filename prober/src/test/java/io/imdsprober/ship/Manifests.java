@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.lab.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +38,30 @@ final class Manifests {
       throw new IOException("kubectl kustomize " + overlay + " failed: " + err);
     }
     return out;
+  }
+
+  /**
+   * An overlay of a user's own in {@code dir}, on top of one of ours: {@code resources} is {@code
+   * over} (a path below manifests/), {@code more} the rest of its kustomization.yaml. kustomize
+   * takes no absolute path, so {@code over} is written relative to {@code dir}.
+   */
+  static Path userOverlay(Path dir, String over, String more) throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+            + "kind: Kustomization\n"
+            + "resources:\n"
+            + "  - "
+            + dir.relativize(MANIFESTS.resolve(over))
+            + "\n"
+            + more);
+    return dir;
+  }
+
+  /** The path of something below manifests/, relative to {@code dir}. */
+  static Path relative(Path dir, String below) {
+    return dir.relativize(MANIFESTS.resolve(below));
   }
 
   /** The objects of a multi-document YAML text. */

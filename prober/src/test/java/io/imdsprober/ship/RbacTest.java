@@ -258,32 +258,43 @@ class RbacTest {
         bound.add(a.namespace());
       }
     }
+    assertGrantsEqualRequests(accesses, clusterRules, homeRules, probeRules, bound);
+  }
+
+  /**
+   * Every request is allowed by the cluster-wide rules, the rules of the prober's own namespace, or
+   * the per-namespace rules in a bound namespace; and every granted verb is used by a request.
+   */
+  static void assertGrantsEqualRequests(
+      List<Access> accesses,
+      List<PolicyRule> clusterRules,
+      List<PolicyRule> homeRules,
+      List<PolicyRule> perNamespaceRules,
+      Set<String> bound) {
     Set<String> denied = new TreeSet<>();
     Set<String> used = new TreeSet<>();
+    Map<String, List<PolicyRule>> scopes = new java.util.LinkedHashMap<>();
     for (Access a : accesses) {
       if (a.group().equals("nonResourceURL")) {
+        // /version (readiness): every authenticated identity may read it
+        // (system:public-info-viewer)
+        assertThat(a.resource()).isEqualTo("/version");
         continue;
       }
-      boolean ok = false;
-      for (PolicyRule rule : clusterRules) {
-        if (allows(rule, a)) {
-          ok = true;
-          used.add("ClusterRole " + ruleKey(rule, a));
-        }
+      scopes.clear();
+      scopes.put("ClusterRole", clusterRules);
+      if (HOME.equals(a.namespace())) {
+        scopes.put("Role", homeRules);
       }
       if (a.namespace() != null && bound.contains(a.namespace())) {
-        for (PolicyRule rule : probeRules) {
-          if (allows(rule, a)) {
-            ok = true;
-            used.add("Probe " + ruleKey(rule, a));
-          }
-        }
+        scopes.put("PerNamespace", perNamespaceRules);
       }
-      if (HOME.equals(a.namespace())) {
-        for (PolicyRule rule : homeRules) {
+      boolean ok = false;
+      for (Map.Entry<String, List<PolicyRule>> scope : scopes.entrySet()) {
+        for (PolicyRule rule : scope.getValue()) {
           if (allows(rule, a)) {
             ok = true;
-            used.add("Role " + ruleKey(rule, a));
+            used.add(scope.getKey() + " " + ruleKey(rule, a));
           }
         }
       }
@@ -291,11 +302,11 @@ class RbacTest {
         denied.add(a.key() + (a.namespace() == null ? "" : " in " + a.namespace()));
       }
     }
-    assertThat(denied).as("requests the namespaced shape does not allow").isEmpty();
+    assertThat(denied).as("requests the roles do not allow").isEmpty();
     Set<String> granted = new TreeSet<>();
     clusterRules.forEach(r -> granted.addAll(grants("ClusterRole", r)));
-    probeRules.forEach(r -> granted.addAll(grants("Probe", r)));
     homeRules.forEach(r -> granted.addAll(grants("Role", r)));
+    perNamespaceRules.forEach(r -> granted.addAll(grants("PerNamespace", r)));
     granted.removeAll(used);
     assertThat(granted).as("grants no request needs").isEmpty();
   }
@@ -317,46 +328,7 @@ class RbacTest {
         new java.util.ArrayList<>(Manifests.one(rbac, Role.class, "imds-prober-leader").getRules());
     homeRules.addAll(Manifests.one(admission, Role.class, "imds-prober-admission").getRules());
     List<Access> accesses = accesses(dir);
-
-    Set<String> denied = new TreeSet<>();
-    Set<String> used = new TreeSet<>();
-    for (Access a : accesses) {
-      if (a.group().equals("nonResourceURL")) {
-        // /version (readiness): every authenticated identity may read it
-        // (system:public-info-viewer)
-        assertThat(a.resource()).isEqualTo("/version");
-        continue;
-      }
-      boolean ok = false;
-      for (PolicyRule rule : clusterRules) {
-        if (allows(rule, a)) {
-          ok = true;
-          used.add("ClusterRole " + ruleKey(rule, a));
-        }
-      }
-      if (HOME.equals(a.namespace())) {
-        for (PolicyRule rule : homeRules) {
-          if (allows(rule, a)) {
-            ok = true;
-            used.add("Role " + ruleKey(rule, a));
-          }
-        }
-      }
-      if (!ok) {
-        denied.add(a.key() + (a.namespace() == null ? "" : " in " + a.namespace()));
-      }
-    }
-    assertThat(denied).as("requests the roles do not allow").isEmpty();
-
-    Set<String> granted = new TreeSet<>();
-    for (PolicyRule rule : clusterRules) {
-      granted.addAll(grants("ClusterRole", rule));
-    }
-    for (PolicyRule rule : homeRules) {
-      granted.addAll(grants("Role", rule));
-    }
-    granted.removeAll(used);
-    assertThat(granted).as("grants no request needs").isEmpty();
+    assertGrantsEqualRequests(accesses, clusterRules, homeRules, List.of(), Set.of());
     assertThat(accesses)
         .extracting(Access::key)
         .contains(
