@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     description =
         "Proves, from inside the cluster, that pods cannot reach the cloud instance metadata"
             + " service.",
-    subcommands = {ProbeCommand.class, SweepCommand.class, ServeCommand.class})
+    subcommands = {ProbeCommand.class, SweepCommand.class, ServeCommand.class, PolicyCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -57,6 +57,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: probe, sweep or serve");
+        spec.commandLine(), "a command is required: probe, sweep, serve or policy");
   }
 }

@@ -26,15 +26,16 @@ import java.util.Set;
  * rather than a guess. Pure: objects in, decisions out.
  */
 public final class EgressPolicies {
-  /** A destination: an IP address, a port, a protocol (TCP, UDP or SCTP). */
+  /** A destination: an IP address, a port (0: any port) and a protocol (TCP, UDP or SCTP). */
   public record Destination(InetAddress ip, int port, String protocol) {
-    /** {@code 169.254.169.254:80/TCP}, {@code [fd00:ec2::254]:80/TCP}. */
+    /** {@code 169.254.169.254:80/TCP}, {@code [fd00:ec2::254]:80/TCP}, {@code 10.0.0.1:* /UDP}. */
     public String word() {
-      String host = ip.getHostAddress();
-      if (host.indexOf('%') >= 0) {
-        host = host.substring(0, host.indexOf('%'));
-      }
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + "/" + protocol;
+      String host = io.imdsprober.util.IpLiteral.canonical(ip);
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+          + ":"
+          + (port <= 0 ? "*" : String.valueOf(port))
+          + "/"
+          + protocol;
     }
   }
 
@@ -182,6 +183,10 @@ public final class EgressPolicies {
     IntOrString p = port.getPort();
     if (p == null) {
       return true;
+    }
+    if (d.port() <= 0) {
+      // any port of the destination: a numbered port of the rule is one
+      return p.getIntVal() != null;
     }
     if (p.getIntVal() == null) {
       return false; // a named port: a container port's name, never an IP destination's

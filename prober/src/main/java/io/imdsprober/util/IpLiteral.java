@@ -45,4 +45,52 @@ public final class IpLiteral {
       throw new IllegalArgumentException("'" + host + "' is not an address literal", e);
     }
   }
+
+  /**
+   * The canonical text of an address: dotted IPv4, or IPv6 in RFC 5952 form (lower case, no leading
+   * zeros, the longest run of two or more zero groups as {@code ::}).
+   */
+  public static String canonical(InetAddress address) {
+    byte[] b = address.getAddress();
+    if (b.length == 4) {
+      return address.getHostAddress();
+    }
+    int[] g = new int[8];
+    for (int i = 0; i < 8; i++) {
+      g[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 0;
+    for (int i = 0; i < 8; ) {
+      if (g[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && g[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    if (bestLen < 2) {
+      bestStart = -1;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(g[i]));
+    }
+    return sb.toString();
+  }
 }

@@ -54,7 +54,7 @@ class UsageErrorsTest {
         Arguments.of(List.of("sweep"), "--once", "sweep needs --once"),
         Arguments.of(List.of("sweep", "--once", "--log-format", "yaml"), "--log-format", "'yaml'"),
         Arguments.of(List.of("sweep", "--once", "--bogus"), "--bogus", "Unknown option"),
-        Arguments.of(List.of(), "a command is required", "probe, sweep or serve"),
+        Arguments.of(List.of(), "a command is required", "probe, sweep, serve or policy"),
         Arguments.of(List.of("probe", "--metdata", "127.0.0.1:1"), "--metdata", "Unknown"),
         Arguments.of(
             List.of("sweep", "--once", "--set", "probe.deadline=xx"), "--set", "probe.deadline"),

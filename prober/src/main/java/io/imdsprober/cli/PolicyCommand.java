@@ -1,0 +1,147 @@
+package io.imdsprober.cli;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.PodList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.ConfigException;
+import io.imdsprober.policy.Coverage;
+import io.imdsprober.policy.Destinations;
+import io.imdsprober.policy.EgressPolicies.Destination;
+import io.imdsprober.report.CoverageReport;
+import io.imdsprober.sweep.ApiErrors;
+import io.imdsprober.sweep.KubeConnection;
+import io.imdsprober.sweep.SweepResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code policy}: which workloads may reach a metadata destination by NetworkPolicy, from manifest
+ * files (offline, for CI) or the live cluster.
+ */
+@Command(
+    name = "policy",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description =
+        "Evaluate NetworkPolicies: which workloads may reach a metadata destination (from"
+            + " manifests, or the live cluster).",
+    footer = {
+      "",
+      "Exit codes: 0 no workload may reach a destination; 1 some may (or cannot be judged because"
+          + " an invalid policy selects it); 3 bad input or nothing to evaluate."
+    })
+public final class PolicyCommand implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin CommonOptions common = new CommonOptions();
+
+  @Option(
+      names = "--manifests",
+      paramLabel = "PATH",
+      description = "YAML or JSON files or directories (repeatable); without it, the live cluster")
+  List<Path> manifests;
+
+  @Option(
+      names = "--to",
+      paramLabel = "IP[:PORT[/PROTO]]",
+      description = "Destination (repeatable; default: every target of the metadata catalog, TCP)")
+  List<String> to;
+
+  @Option(
+      names = "--output",
+      paramLabel = "FORMAT",
+      defaultValue = "table",
+      description = "table or json (default: ${DEFAULT-VALUE})")
+  String output;
+
+  @Override
+  public Integer call() {
+    if (!output.equals("table") && !output.equals("json")) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "Invalid value for option '--output': '" + output + "' is not table|json");
+    }
+    common.applyLogFormat(spec);
+    List<Destination> destinations = new ArrayList<>();
+    if (to == null || to.isEmpty()) {
+      destinations.addAll(Destinations.catalog());
+    } else {
+      for (String t : to) {
+        try {
+          destinations.add(Destinations.parse(t));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--to " + e.getMessage());
+        }
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    List<? extends HasMetadata> objects;
+    try {
+      objects = manifests != null ? ManifestFiles.read(manifests) : live();
+    } catch (ConfigException e) {
+      err.println("configuration error: " + e.getMessage());
+      return SweepResult.EXIT_CONFIG;
+    }
+    Coverage coverage = Coverage.of(objects, destinations);
+    if (coverage.workloads().isEmpty()) {
+      err.println(
+          "nothing to evaluate: no workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet,"
+              + " Job, CronJob, ReplicationController) in "
+              + (manifests != null ? manifests : "the cluster"));
+      return SweepResult.EXIT_CONFIG;
+    }
+    for (Map.Entry<String, String> e : coverage.invalid().entrySet()) {
+      err.println(
+          "warning: NetworkPolicy "
+              + e.getKey()
+              + " is invalid ("
+              + e.getValue()
+              + "); a workload it selects is not judged");
+    }
+    out.print(
+        output.equals("json") ? CoverageReport.json(coverage) : CoverageReport.table(coverage));
+    out.flush();
+    return coverage.anyReach() ? SweepResult.EXIT_EXPOSED : SweepResult.EXIT_OK;
+  }
+
+  /** Pods (page by page) and NetworkPolicies of the live cluster. */
+  private List<HasMetadata> live() {
+    Config config = common.load(Map.of(), Map.of());
+    try (KubernetesClient client =
+        KubeConnection.connect(
+            common.kubeconfig, common.context, config, CommonOptions.userAgent())) {
+      String server = String.valueOf(client.getMasterUrl());
+      List<HasMetadata> objects = new ArrayList<>();
+      try {
+        String next = null;
+        do {
+          PodList page =
+              client
+                  .pods()
+                  .inAnyNamespace()
+                  .list(new ListOptionsBuilder().withLimit(500L).withContinue(next).build());
+          objects.addAll(page.getItems());
+          next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+        } while (next != null && !next.isEmpty());
+        objects.addAll(client.network().v1().networkPolicies().inAnyNamespace().list().getItems());
+      } catch (KubernetesClientException e) {
+        throw new ConfigException(
+            ApiErrors.describe("list pods and networkpolicies in all namespaces", server, e), e);
+      }
+      return objects;
+    }
+  }
+}
