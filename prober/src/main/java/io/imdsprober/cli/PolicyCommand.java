@@ -1,15 +1,18 @@
 package io.imdsprober.cli;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.ConfigException;
 import io.imdsprober.policy.Coverage;
 import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
+import io.imdsprober.policy.Remediation;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.KubeConnection;
@@ -43,6 +46,8 @@ import picocli.CommandLine.Spec;
           + " an invalid policy selects it); 3 bad input or nothing to evaluate."
     })
 public final class PolicyCommand implements Callable<Integer> {
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Mixin CommonOptions common = new CommonOptions();
@@ -58,6 +63,14 @@ public final class PolicyCommand implements Callable<Integer> {
       paramLabel = "IP[:PORT[/PROTO]]",
       description = "Destination (repeatable; default: every target of the metadata catalog, TCP)")
   List<String> to;
+
+  @Option(
+      names = "--fix",
+      description =
+          "Print, as a YAML List to apply, the NetworkPolicies that close every metadata"
+              + " destination a workload may reach (new ones, and the allowing ones changed);"
+              + " stderr says which workload, policy and rule each change is for")
+  boolean fix;
 
   @Option(
       names = "--output",
@@ -111,8 +124,18 @@ public final class PolicyCommand implements Callable<Integer> {
               + e.getValue()
               + "); a workload it selects is not judged");
     }
-    out.print(
-        output.equals("json") ? CoverageReport.json(coverage) : CoverageReport.table(coverage));
+    if (fix) {
+      Remediation remediation = Remediation.of(objects, destinations);
+      remediation.notes().forEach(n -> err.println("fix: " + n));
+      out.print(
+          SERIALIZATION.asYaml(
+              new KubernetesListBuilder()
+                  .withItems(new ArrayList<HasMetadata>(remediation.policies()))
+                  .build()));
+    } else {
+      out.print(
+          output.equals("json") ? CoverageReport.json(coverage) : CoverageReport.table(coverage));
+    }
     out.flush();
     return coverage.anyReach() ? SweepResult.EXIT_EXPOSED : SweepResult.EXIT_OK;
   }

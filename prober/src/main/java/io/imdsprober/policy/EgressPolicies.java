@@ -259,6 +259,12 @@ public final class EgressPolicies {
         if (!cidr.covers(x)) {
           return "ipBlock.except " + except + " is outside its cidr " + block.getCidr();
         }
+        if (x.prefix() <= cidr.prefix()) {
+          return "ipBlock.except "
+              + except
+              + " is not a strict subset of its cidr "
+              + block.getCidr();
+        }
       }
       return null;
     }

@@ -208,4 +208,19 @@ class PolicyCommandTest {
       assertThat(json(r.out()).get("workloads")).asList().hasSize(1);
     }
   }
+
+  @Test
+  @DisplayName("--fix prints the NetworkPolicies that close it, as a YAML List, and says why")
+  void fix(@TempDir Path dir) throws Exception {
+    Path set = Files.writeString(dir.resolve("app.yaml"), DEPLOYMENT + "---\n" + HOLE);
+    Cli.Result r = Cli.run("policy", "--manifests", set.toString(), "--fix");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("fix: shop/Deployment/web: shop/all-but-probe egress[0] allows");
+    Object list = new KubernetesSerialization().unmarshal(r.out());
+    assertThat(list).isInstanceOf(io.fabric8.kubernetes.api.model.KubernetesList.class);
+    assertThat(((io.fabric8.kubernetes.api.model.KubernetesList) list).getItems())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo("all-but-probe"));
+    assertThat(r.out()).contains("169.254.169.254/32").contains("fd00:ec2::254/128");
+  }
 }

@@ -341,6 +341,9 @@ class EgressPoliciesTest {
             "podSelector: {}\negress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [169.254.169.254/32]}}]\n",
             "except 169.254.169.254/32 is outside its cidr 10.0.0.0/8"),
         Arguments.of(
+            "podSelector: {}\negress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]\n",
+            "except 10.0.0.0/8 is not a strict subset of its cidr 10.0.0.0/8"),
+        Arguments.of(
             "podSelector: {}\negress:\n  - ports: [{port: 70000}]\n",
             "port 70000 is outside 1-65535"),
         Arguments.of(

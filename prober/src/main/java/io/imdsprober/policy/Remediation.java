@@ -1,0 +1,215 @@
+package io.imdsprober.policy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+import io.imdsprober.policy.Coverage.Reach;
+import io.imdsprober.policy.Coverage.Row;
+import io.imdsprober.policy.EgressPolicies.Destination;
+import io.imdsprober.policy.EgressPolicies.Outcome;
+import io.imdsprober.util.IpLiteral;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code policy --fix}: the NetworkPolicies that close every metadata destination a workload may
+ * reach, and keep what else it may reach. A workload no egress policy selects gets one that selects
+ * its labels: egress to everything but the metadata CIDRs, plus DNS. A workload an egress rule
+ * allows gets that rule changed: the destination added to the {@code except} of each ipBlock that
+ * holds it (a block that is only the destination is dropped), or, for a rule open to every
+ * destination, the open {@code to} replaced by everything but the metadata CIDRs. Pure.
+ *
+ * @param policies the new and the changed policies, to apply as they are
+ * @param notes one line per change, naming the workload, the policy and the rule
+ */
+public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
+  private static final String REMOVE = "the rule allowed only metadata addresses: it is removed";
+
+  /** The name of a policy the fix adds for a workload no egress policy selects. */
+  public static final String PREFIX = "imds-prober-egress-";
+
+  /** What closes the metadata destinations in {@code objects}. */
+  public static Remediation of(List<? extends HasMetadata> objects, List<Destination> metadata) {
+    Map<String, NetworkPolicy> byName = new LinkedHashMap<>();
+    Map<String, NetworkPolicy> original = new LinkedHashMap<>();
+    java.util.IdentityHashMap<NetworkPolicyEgressRule, NetworkPolicyEgressRule> rules =
+        new java.util.IdentityHashMap<>();
+    for (HasMetadata o : objects) {
+      if (o instanceof NetworkPolicy p) {
+        NetworkPolicy copy = new NetworkPolicyBuilder(p).build();
+        original.put(key(p), p);
+        byName.put(key(p), copy);
+        List<NetworkPolicyEgressRule> from =
+            p.getSpec() == null || p.getSpec().getEgress() == null
+                ? List.of()
+                : p.getSpec().getEgress();
+        for (int i = 0; i < from.size(); i++) {
+          rules.put(from.get(i), copy.getSpec().getEgress().get(i));
+        }
+      }
+    }
+    Coverage coverage = Coverage.of(objects, metadata);
+    Map<String, NetworkPolicy> changed = new LinkedHashMap<>();
+    List<String> notes = new ArrayList<>();
+    for (Row row : coverage.workloads()) {
+      String workload =
+          row.workload().namespace() + "/" + row.workload().kind() + "/" + row.workload().name();
+      for (Reach reach : row.reach()) {
+        if (reach.decision().outcome() != Outcome.ALLOWED) {
+          continue;
+        }
+        if (!row.isolated()) {
+          NetworkPolicy p = forWorkload(row.workload(), metadata);
+          if (changed.putIfAbsent(key(p), p) == null) {
+            notes.add(
+                workload
+                    + ": no egress policy selects it; add "
+                    + key(p)
+                    + " (all egress but the metadata addresses, plus DNS)");
+          }
+          continue;
+        }
+        for (String rule : reach.decision().rules()) {
+          // "ns/name egress[i]"
+          String name = rule.substring(0, rule.indexOf(' '));
+          int index = Integer.parseInt(rule.substring(rule.indexOf('[') + 1, rule.indexOf(']')));
+          NetworkPolicy p = changed.getOrDefault(name, byName.get(name));
+          NetworkPolicyEgressRule r = original.get(name).getSpec().getEgress().get(index);
+          NetworkPolicyEgressRule target =
+              p.getSpec().getEgress().stream()
+                  .filter(x -> x == rules.get(r))
+                  .findFirst()
+                  .orElse(null);
+          if (target == null) {
+            continue; // already removed
+          }
+          String how = close(target, reach.to(), metadata);
+          if (how.equals(REMOVE)) {
+            p.getSpec().getEgress().remove(target);
+          }
+          notes.add(workload + ": " + rule + " allows " + reach.to().word() + "; " + how);
+          changed.put(name, p);
+        }
+      }
+    }
+    return new Remediation(new ArrayList<>(changed.values()), notes);
+  }
+
+  /** Changes the rule so that it no longer allows {@code d}; says how. */
+  private static String close(
+      NetworkPolicyEgressRule r, Destination d, List<Destination> metadata) {
+    if (r.getTo() == null || r.getTo().isEmpty()) {
+      r.setTo(allBut(metadata));
+      return "its open 'to' becomes everything but the metadata addresses";
+    }
+    List<NetworkPolicyPeer> kept = new ArrayList<>();
+    List<String> did = new ArrayList<>();
+    String host = hostCidr(d);
+    for (NetworkPolicyPeer peer : r.getTo()) {
+      IPBlock block = peer.getIpBlock();
+      if (block == null || !Cidr.parse(block.getCidr()).contains(d.ip())) {
+        kept.add(peer);
+        continue;
+      }
+      if (Cidr.parse(block.getCidr()).prefix() == Cidr.parse(host).prefix()) {
+        did.add("drops the peer " + block.getCidr());
+        continue;
+      }
+      List<String> except =
+          block.getExcept() == null ? new ArrayList<>() : new ArrayList<>(block.getExcept());
+      if (!except.contains(host)) {
+        except.add(host);
+        did.add("adds except " + host + " to " + block.getCidr());
+      }
+      block.setExcept(except);
+      kept.add(peer);
+    }
+    if (kept.isEmpty()) {
+      // an empty 'to' would allow every destination: the rule, which allowed only metadata
+      // addresses, goes instead
+      return REMOVE;
+    }
+    r.setTo(kept);
+    return String.join(", ", did);
+  }
+
+  private static NetworkPolicy forWorkload(Workloads.Workload w, List<Destination> metadata) {
+    String name = (PREFIX + w.kind() + "-" + w.name()).toLowerCase(java.util.Locale.ROOT);
+    if (name.length() > 253) {
+      name = name.substring(0, 253);
+    }
+    return new NetworkPolicyBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(w.namespace())
+        .addToLabels("app.kubernetes.io/managed-by", "imds-prober-fix")
+        .endMetadata()
+        .withNewSpec()
+        .withPodSelector(new LabelSelectorBuilder().withMatchLabels(w.labels()).build())
+        .withPolicyTypes("Egress")
+        .addNewEgress()
+        .withTo(allBut(metadata))
+        .endEgress()
+        .addNewEgress()
+        .addNewTo()
+        .withNewNamespaceSelector()
+        .addToMatchLabels("kubernetes.io/metadata.name", "kube-system")
+        .endNamespaceSelector()
+        .withNewPodSelector()
+        .addToMatchLabels("k8s-app", "kube-dns")
+        .endPodSelector()
+        .endTo()
+        .addNewPort()
+        .withProtocol("UDP")
+        .withPort(new IntOrString(53))
+        .endPort()
+        .addNewPort()
+        .withProtocol("TCP")
+        .withPort(new IntOrString(53))
+        .endPort()
+        .endEgress()
+        .endSpec()
+        .build();
+  }
+
+  /** {@code 0.0.0.0/0} and {@code ::/0}, each but the metadata addresses of its family. */
+  private static List<NetworkPolicyPeer> allBut(List<Destination> metadata) {
+    Set<String> v4 = new LinkedHashSet<>();
+    Set<String> v6 = new LinkedHashSet<>();
+    for (Destination d : metadata) {
+      (d.ip().getAddress().length == 4 ? v4 : v6).add(hostCidr(d));
+    }
+    return List.of(
+        new NetworkPolicyPeerBuilder()
+            .withNewIpBlock()
+            .withCidr("0.0.0.0/0")
+            .withExcept(new ArrayList<>(v4))
+            .endIpBlock()
+            .build(),
+        new NetworkPolicyPeerBuilder()
+            .withNewIpBlock()
+            .withCidr("::/0")
+            .withExcept(new ArrayList<>(v6))
+            .endIpBlock()
+            .build());
+  }
+
+  private static String hostCidr(Destination d) {
+    return IpLiteral.canonical(d.ip()) + (d.ip().getAddress().length == 4 ? "/32" : "/128");
+  }
+
+  private static String key(NetworkPolicy p) {
+    String ns = p.getMetadata().getNamespace();
+    return (ns == null || ns.isEmpty() ? "default" : ns) + "/" + p.getMetadata().getName();
+  }
+}
