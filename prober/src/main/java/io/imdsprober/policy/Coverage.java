@@ -33,11 +33,16 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid) {
     }
     EgressPolicies eval = new EgressPolicies(policies);
     List<Row> rows = new ArrayList<>();
+    // evaluated once per distinct (namespace, labels): many workloads share their labels
+    Map<List<Object>, Decision> decided = new java.util.HashMap<>();
     for (Workload w : Workloads.of(objects)) {
       List<Reach> reach = new ArrayList<>();
       boolean isolated = false;
       for (Destination d : to) {
-        Decision decision = eval.decide(w.namespace(), w.labels(), d);
+        Decision decision =
+            decided.computeIfAbsent(
+                List.of(w.namespace(), w.labels(), d),
+                k -> eval.decide(w.namespace(), w.labels(), d));
         isolated |= decision.isolated();
         reach.add(new Reach(d, decision));
       }

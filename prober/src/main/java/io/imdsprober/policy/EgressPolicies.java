@@ -62,7 +62,9 @@ public final class EgressPolicies {
 
   private static final Set<String> PROTOCOLS = Set.of("TCP", "UDP", "SCTP");
 
-  private final List<NetworkPolicy> egress = new ArrayList<>();
+  /** The egress (and invalid) policies, by namespace: a pod is only ever selected by its own. */
+  private final Map<String, List<NetworkPolicy>> egress = new java.util.HashMap<>();
+
   private final Map<String, String> invalid = new LinkedHashMap<>();
 
   public EgressPolicies(List<NetworkPolicy> policies) {
@@ -72,7 +74,7 @@ public final class EgressPolicies {
         invalid.put(name(p), problem);
       }
       if (problem != null || appliesToEgress(p)) {
-        egress.add(p);
+        egress.computeIfAbsent(namespaceOf(p), k -> new ArrayList<>()).add(p);
       }
     }
   }
@@ -89,10 +91,7 @@ public final class EgressPolicies {
     boolean unknown = false;
     List<String> by = new ArrayList<>();
     List<String> rules = new ArrayList<>();
-    for (NetworkPolicy p : egress) {
-      if (!ns.equals(namespaceOf(p))) {
-        continue;
-      }
+    for (NetworkPolicy p : egress.getOrDefault(ns, List.of())) {
       if (invalid.containsKey(name(p))) {
         // an invalid selector cannot say whom it selects; a valid one still can
         LabelSelector s = p.getSpec() == null ? null : p.getSpec().getPodSelector();
