@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Benchmark: `policy --manifests DIR --output json` over generated clusters of three sizes, the
+# largest 5,000 namespaces, 50,000 pods and 20,000 NetworkPolicies (issue 13). No cluster and no
+# network: the manifests are files; the prober only reads and evaluates them.
+#
+# Each namespace holds 10 pods of 3 workloads (Deployment web: 4 pods of ReplicaSet web-<hash>,
+# Deployment api: 4 pods, StatefulSet db: 2 pods, each with its own pod-name label) and 4 policies:
+#   default-deny-egress  podSelector {}, Egress, no rule
+#   allow-dns            podSelector {}, to kube-system port 53 (UDP, TCP)
+#   web-egress           app=web, to ipBlock 0.0.0.0/0 except the IPv4 metadata addresses
+#   db-access            app In (web, api), to pods app=db port 5432
+# and two kinds of mistake, so the figures include judging exposure, not only "all blocked":
+#   every 10th namespace (i % 10 == 0): web-egress has no except -> web may reach metadata
+#   i % 10 == 1: no default-deny, allow-dns selects only app=web (4th policy: an ingress-only
+#                policy instead) -> db is selected by no egress policy -> db may reach metadata
+# The script checks every report (3 workloads per namespace; exactly those two exposed per 10
+# namespaces; nothing invalid) before it counts a run.
+#
+# Per size: median wall of the `java -jar` process (GNU time), peak heap (largest heap before a GC
+# or at exit, -Xlog:gc), peak RSS. Goal: the largest size under 10 s and 1 GiB heap (-Xmx1g).
+#
+# Needs GNU time and python3. Usage: bench/policy.sh [RUNS] [NAMESPACE COUNTS]  (3 "500 2000 5000")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+SIZES=${2:-500 2000 5000}
+OUT=prober/target/bench/policy
+mkdir -p "$OUT"
+[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "needs python3" >&2; exit 2; }
+
+./mvnw -B -q -ntp -DskipTests package
+JAR=prober/target/imds-prober.jar
+PROBER_JVM=(-Xmx1g)
+
+generate() { # $1 namespaces, $2 directory: one file per 100 namespaces, multi-document YAML (JSON flow style)
+  python3 - "$1" "$2" <<'PY'
+import json, os, sys
+n, d = int(sys.argv[1]), sys.argv[2]
+os.makedirs(d, exist_ok=True)
+META4 = ["169.254.169.254/32", "168.63.129.16/32", "100.100.100.200/32"]
+def pod(ns, name, labels, kind, owner):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "labels": labels,
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": kind, "name": owner,
+                                              "uid": f"{ns}-{owner}", "controller": True}]},
+            "spec": {"containers": [{"name": "c", "image": "registry.example/app:1"}]}}
+def netpol(ns, name, spec):
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": ns}, "spec": spec}
+counts = {"pods": 0, "policies": 0}
+for start in range(0, n, 100):
+    docs = []
+    for i in range(start, min(n, start + 100)):
+        ns = f"team-{i:05d}"
+        for app, kind, owner, k in (("web", "ReplicaSet", "web-5d8f7c", 4),
+                                    ("api", "ReplicaSet", "api-6b9c4d", 4),
+                                    ("db", "StatefulSet", "db", 2)):
+            for j in range(k):
+                name = f"{owner}-{j}" if kind == "StatefulSet" else f"{owner}-x{j:03d}"
+                labels = {"app": app, "team": ns}
+                if kind == "StatefulSet":
+                    labels["statefulset.kubernetes.io/pod-name"] = name
+                else:
+                    labels["pod-template-hash"] = owner.split("-")[1]
+                docs.append(pod(ns, name, labels, kind, owner))
+        leaky_web, unselected_db = i % 10 == 0, i % 10 == 1
+        if unselected_db:
+            docs.append(netpol(ns, "ingress-only", {"podSelector": {}, "policyTypes": ["Ingress"]}))
+        else:
+            docs.append(netpol(ns, "default-deny-egress", {"podSelector": {}, "policyTypes": ["Egress"]}))
+        docs.append(netpol(ns, "allow-dns", {
+            "podSelector": {"matchLabels": {"app": "web"}} if unselected_db else {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}))
+        block = {"cidr": "0.0.0.0/0"} if leaky_web else {"cidr": "0.0.0.0/0", "except": META4}
+        docs.append(netpol(ns, "web-egress", {
+            "podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": block}]}]}))
+        docs.append(netpol(ns, "db-access", {
+            "podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api"]}]},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "db"}}}],
+                        "ports": [{"protocol": "TCP", "port": 5432}]}]}))
+        counts["pods"] += 10
+        counts["policies"] += 4
+    with open(os.path.join(d, f"ns-{start:05d}.yaml"), "w") as f:
+        f.write("\n---\n".join(json.dumps(x) for x in docs) + "\n")
+print(counts["pods"], counts["policies"])
+PY
+}
+
+printf '| namespaces | pods | NetworkPolicies | workloads | median wall (process) | peak heap | peak RSS | walls (s) |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
+for n in $SIZES; do
+  dir="$OUT/manifests-$n"
+  rm -rf "$dir"
+  read -r pods policies < <(generate "$n" "$dir")
+  rows=()
+  for run in $(seq "$RUNS"); do
+    rm -f "$OUT/gc.log"
+    rc=0
+    /usr/bin/time -f '%e %M' -o "$OUT/time.txt" \
+      java "${PROBER_JVM[@]}" -Xlog:gc,gc+heap+exit:file="$OUT/gc.log" -jar "$JAR" \
+      policy --manifests "$dir" --output json >"$OUT/report.json" 2>"$OUT/prober.log" || rc=$?
+    # Exit 1: some workload may reach a metadata address (the generated mistakes).
+    [ "$rc" = 1 ] || { echo "policy exited $rc (want 1); see $OUT/prober.log" >&2; exit 1; }
+    rows+=("$(python3 - "$OUT" "$n" <<'PY'
+import json, re, sys
+out, n = sys.argv[1], int(sys.argv[2])
+wall, rss_kb = open(f"{out}/time.txt").read().split()[-2:]
+report = json.load(open(f"{out}/report.json"))
+ws = report["workloads"]
+assert len(ws) == 3 * n, (len(ws), 3 * n)
+assert not report["invalid"], report["invalid"][:3]
+exposed = {(w["namespace"], w["name"].split("-")[0])
+           for w in ws if any(d["allowed"] is not False for d in w["destinations"])}
+want = set()
+for i in range(n):
+    if i % 10 == 0:
+        want.add((f"team-{i:05d}", "web"))
+    if i % 10 == 1:
+        want.add((f"team-{i:05d}", "db"))
+assert exposed == want, (sorted(exposed - want)[:5], sorted(want - exposed)[:5])
+peak = 0.0
+for line in open(f"{out}/gc.log"):
+    m = re.search(r"(\d+)M->\d+M\(\d+M\)", line)
+    if m:
+        peak = max(peak, float(m.group(1)))
+    m = re.search(r"used (\d+)K", line)
+    if m and "heap" in line:
+        peak = max(peak, int(m.group(1)) / 1024)
+print(float(wall), peak, int(rss_kb) / 1024, len(ws))
+PY
+)")
+  done
+  printf '%s\n' "${rows[@]}" | python3 -c '
+import sys, statistics as st
+rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+col = lambda i: st.median(r[i] for r in rows)
+walls = " ".join(f"{r[0]:.2f}" for r in rows)
+print(f"| '"$n"' | '"$pods"' | '"$policies"' | {int(rows[0][3])} | {col(0):.2f} s | {col(1):.0f} MiB | {col(2):.0f} MiB | {walls} |")
+'
+done
+echo
+echo "prober JVM: ${PROBER_JVM[*]}; $RUNS run(s) per size; $(nproc) CPUs; $(java -version 2>&1 | head -1)"
