@@ -70,7 +70,10 @@ public final class Workloads {
         .toList();
   }
 
-  static Workload workload(HasMetadata o) {
+  /**
+   * The workload {@code o} is or belongs to, or null when it is none (another kind, or no name).
+   */
+  public static Workload workload(HasMetadata o) {
     ObjectMeta meta = o.getMetadata();
     if (meta == null || meta.getName() == null) {
       return null;
