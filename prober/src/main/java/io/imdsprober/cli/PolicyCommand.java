@@ -2,11 +2,6 @@ package io.imdsprober.cli;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
-import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -16,16 +11,14 @@ import io.imdsprober.policy.Coverage;
 import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.Remediation;
-import io.imdsprober.policy.Workloads;
-import io.imdsprober.policy.Workloads.Workload;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
+import io.imdsprober.sweep.ClusterPolicies;
 import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.SweepResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -153,50 +146,12 @@ public final class PolicyCommand implements Callable<Integer> {
         KubeConnection.connect(
             common.kubeconfig, common.context, config, CommonOptions.userAgent())) {
       String server = String.valueOf(client.getMasterUrl());
-      // one slim pod per workload: memory grows with workloads, not with pods
-      Map<String, HasMetadata> firstPods = new LinkedHashMap<>();
       try {
-        String next = null;
-        do {
-          PodList page =
-              client
-                  .pods()
-                  .inAnyNamespace()
-                  .list(new ListOptionsBuilder().withLimit(500L).withContinue(next).build());
-          for (Pod pod : page.getItems()) {
-            Workload w = Workloads.workload(pod);
-            if (w != null) {
-              firstPods.computeIfAbsent(
-                  w.namespace() + "/" + w.kind() + "/" + w.name(), k -> slim(pod));
-            }
-          }
-          next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
-        } while (next != null && !next.isEmpty());
-        List<HasMetadata> objects = new ArrayList<>(firstPods.values());
-        objects.addAll(client.network().v1().networkPolicies().inAnyNamespace().list().getItems());
-        return objects;
+        return ClusterPolicies.list(client);
       } catch (KubernetesClientException e) {
         throw new ConfigException(
             ApiErrors.describe("list pods and networkpolicies in all namespaces", server, e), e);
       }
     }
-  }
-
-  /** The pod's name, namespace, labels and controlling owner: all a policy decision reads. */
-  private static Pod slim(Pod pod) {
-    ObjectMeta meta = pod.getMetadata();
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(meta.getName())
-        .withNamespace(meta.getNamespace())
-        .withLabels(meta.getLabels())
-        .withOwnerReferences(
-            meta.getOwnerReferences() == null
-                ? List.of()
-                : meta.getOwnerReferences().stream()
-                    .filter(o -> Boolean.TRUE.equals(o.getController()))
-                    .toList())
-        .endMetadata()
-        .build();
   }
 }

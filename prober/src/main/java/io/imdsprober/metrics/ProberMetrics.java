@@ -50,6 +50,8 @@ public final class ProberMetrics {
   private final MultiGauge enforcementDelay;
   private final MultiGauge namespaces;
   private final MultiGauge optOuts;
+  private final MultiGauge policyExposed;
+  private final MultiGauge policyDrift;
   private final Timer sweepDuration;
   private final Map<String, Double> lastFacts = new HashMap<>();
   private final Map<List<String>, Counter> failures = new HashMap<>();
@@ -94,6 +96,16 @@ public final class ProberMetrics {
             .description(
                 "1 while a namespace opts out: kind skip (not probed) or expect-reachable"
                     + " (metadata reachable is as expected)")
+            .register(registry);
+    policyExposed =
+        MultiGauge.builder("imds.prober.policy.workloads.exposed")
+            .description("Workloads that may reach a metadata target by NetworkPolicy")
+            .register(registry);
+    policyDrift =
+        MultiGauge.builder("imds.prober.policy.drift")
+            .description(
+                "1 while policy and probe disagree: kind not-enforced, blocked-elsewhere,"
+                    + " probe-targeted or incomplete")
             .register(registry);
     namespaces =
         MultiGauge.builder("imds.prober.namespaces")
@@ -168,6 +180,18 @@ public final class ProberMetrics {
         optOut.add(Row.of(Tags.of("namespace", r.namespace(), "kind", "expect-reachable"), 1));
       }
     }
+    List<Row<?>> exposedByPolicy = new ArrayList<>();
+    List<Row<?>> drift = new ArrayList<>();
+    for (NamespaceResult r : result.namespaces()) {
+      if (r.policy() != null) {
+        exposedByPolicy.add(
+            Row.of(Tags.of("namespace", r.namespace()), r.policy().mayReach().size()));
+        r.policy()
+            .drift()
+            .forEach(
+                d -> drift.add(Row.of(Tags.of("namespace", r.namespace(), "kind", d.word()), 1)));
+      }
+    }
     double now = result.started().toEpochMilli() / 1000.0 + result.durationMs() / 1000.0;
     for (NamespaceResult r : result.namespaces()) {
       Judgement j = r.judgement();
@@ -229,6 +253,8 @@ public final class ProberMetrics {
     enforcementDelay.register(delay, true);
     namespaces.register(counts, true);
     optOuts.register(optOut, true);
+    policyExposed.register(exposedByPolicy, true);
+    policyDrift.register(drift, true);
     if (outcome.equals(COMPLETE)) {
       markSuccess(result);
     }
@@ -248,7 +274,9 @@ public final class ProberMetrics {
             lastProbe,
             enforcementDelay,
             namespaces,
-            optOuts)) {
+            optOuts,
+            policyExposed,
+            policyDrift)) {
       g.register(List.of(), true);
     }
     lastFacts.clear();

@@ -1,9 +1,11 @@
 package io.imdsprober.report;
 
 import io.imdsprober.facts.FactsJson;
+import io.imdsprober.policy.Comparison;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepResult;
 import java.io.StringWriter;
+import java.util.Locale;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.json.JsonFactory;
 
@@ -42,6 +44,30 @@ public final class JsonReport {
           g.writeStringProperty("metadata", r.expectations().metadata().word());
           g.writeStringProperty("dns", r.expectations().dns().word());
           g.writeStringProperty("egress", r.expectations().egress().word());
+          g.writeEndObject();
+        }
+        g.writeName("policy");
+        if (r.policy() == null) {
+          g.writeNull();
+        } else {
+          Comparison c = r.policy();
+          g.writeStartObject();
+          g.writeStringProperty("probe", c.probeAllowed().name().toLowerCase(Locale.ROOT));
+          g.writeArrayPropertyStart("mayReach");
+          for (String w : c.mayReach()) {
+            g.writeString(w);
+          }
+          g.writeEndArray();
+          g.writeArrayPropertyStart("drift");
+          for (Comparison.Drift d : new java.util.TreeSet<>(c.drift())) {
+            g.writeString(d.word());
+          }
+          g.writeEndArray();
+          g.writeArrayPropertyStart("probeTargeted");
+          for (String p : c.probeTargeted()) {
+            g.writeString(p);
+          }
+          g.writeEndArray();
           g.writeEndObject();
         }
         g.writeName("facts");

@@ -121,6 +121,24 @@ public record Cluster(
     return new ArrayList<>(out);
   }
 
+  /**
+   * The agent's metadata targets but those allowed on purpose ({@code metadata.allowed}): the ones
+   * a workload must not reach by policy.
+   */
+  public List<String> exposureTargets(Config config) {
+    Set<String> allowed = new LinkedHashSet<>();
+    for (String a : config.get(Keys.METADATA_ALLOWED)) {
+      allowed.add(MetadataTarget.parse(a, profile).hostPort());
+    }
+    List<String> out = new ArrayList<>();
+    for (String w : agentTargets(config)) {
+      if (!allowed.contains(w.startsWith("tcp=") ? w.substring(4) : w)) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
   /** What serves EKS Pod Identity's address, for the verdict's reason. */
   public static final String EKS_POD_IDENTITY_TARGET = "169.254.170.23:80";
 

@@ -1,6 +1,7 @@
 package io.imdsprober.sweep;
 
 import io.imdsprober.facts.Facts;
+import io.imdsprober.policy.Comparison;
 import io.imdsprober.verdict.Expectations;
 import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Judgement;
@@ -14,9 +15,16 @@ import java.util.Objects;
  * @param facts the agent's facts, or null when there are none
  * @param detail for errors, what the API server, the pod or the agent said; empty otherwise
  * @param expectations the expectations in force for the namespace, or null when unknown
+ * @param policy the namespace's prediction by policy against its probe, or null when there is none
+ *     (the pods or NetworkPolicies could not be listed)
  */
 public record NamespaceResult(
-    String namespace, Judgement judgement, Facts facts, String detail, Expectations expectations) {
+    String namespace,
+    Judgement judgement,
+    Facts facts,
+    String detail,
+    Expectations expectations,
+    Comparison policy) {
   public NamespaceResult {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(judgement, "judgement");
@@ -24,12 +32,17 @@ public record NamespaceResult(
   }
 
   public NamespaceResult(String namespace, Judgement judgement, Facts facts, String detail) {
-    this(namespace, judgement, facts, detail, null);
+    this(namespace, judgement, facts, detail, null, null);
   }
 
   /** The same result, with the expectations that were in force. */
   public NamespaceResult withExpectations(Expectations in) {
-    return new NamespaceResult(namespace, judgement, facts, detail, in);
+    return new NamespaceResult(namespace, judgement, facts, detail, in, policy);
+  }
+
+  /** The same result, with its prediction by policy and the judgement that follows from both. */
+  public NamespaceResult withPolicy(Judgement j, Comparison p) {
+    return new NamespaceResult(namespace, j, facts, detail, expectations, p);
   }
 
   static NamespaceResult failed(String namespace, Failure failure) {

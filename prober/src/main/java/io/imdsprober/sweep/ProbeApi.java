@@ -75,6 +75,12 @@ final class ProbeApi {
         });
   }
 
+  /** The cluster's workloads (slim pods) and NetworkPolicies: two list calls. */
+  List<io.fabric8.kubernetes.api.model.HasMetadata> workloadsAndPolicies() {
+    return call(
+        "list pods and networkpolicies in all namespaces", () -> ClusterPolicies.list(client));
+  }
+
   List<Node> nodes() {
     return call("list nodes", () -> client.nodes().list().getItems());
   }

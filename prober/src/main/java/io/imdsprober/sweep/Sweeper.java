@@ -1,5 +1,6 @@
 package io.imdsprober.sweep;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.imdsprober.config.Config;
@@ -10,7 +11,9 @@ import io.imdsprober.util.Threads;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -117,10 +120,33 @@ public final class Sweeper implements AutoCloseable {
     if (cancelled.get()) {
       run.cancel(); // cancelled while listing: every probe ends at once, no Job is made
     }
+    // the policies as they are when the probes start; without them, no prediction (warned)
+    List<HasMetadata> policies = policies(id);
     try {
-      return result(id, started, run, run.execute(targets));
+      List<NamespaceResult> results = run.execute(targets);
+      if (policies != null) {
+        Map<String, Target> byName = new HashMap<>();
+        targets.forEach(t -> byName.put(t.namespace(), t));
+        results =
+            PolicyPredictions.apply(
+                results, byName, policies, config, cluster.exposureTargets(config), id);
+      }
+      return result(id, started, run, results);
     } finally {
       current = null;
+    }
+  }
+
+  /** The cluster's workloads and NetworkPolicies, or null (logged) when they cannot be listed. */
+  private List<HasMetadata> policies(String id) {
+    try {
+      return api.workloadsAndPolicies();
+    } catch (SweepException e) {
+      logger.warn(
+          "sweep {}: no prediction by policy this sweep (verdicts come from the probes alone): {}",
+          id,
+          e.getMessage());
+      return null;
     }
   }
 

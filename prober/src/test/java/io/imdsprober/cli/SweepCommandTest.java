@@ -105,11 +105,38 @@ class SweepCommandTest {
                         "detail",
                         "asExpected",
                         "expect",
+                        "policy",
                         "facts"));
     assertThat(namespaces)
         .extracting(n -> n.get("verdict"))
         .containsExactly("exposed", "skipped", "protected");
     assertThat(namespaces.get(1).get("facts")).isNull();
+    // the policy section: none for a skipped namespace; no NetworkPolicy anywhere, so the probe is
+    // allowed by policy: where it reached the endpoint, policy and probe agree; where it was
+    // blocked, something no policy states blocked it
+    assertThat(namespaces.get(1).get("policy")).isNull();
+    assertThat(namespaces.get(0).get("policy"))
+        .isEqualTo(
+            Map.of(
+                "probe",
+                "allowed",
+                "mayReach",
+                List.of(),
+                "drift",
+                List.of(),
+                "probeTargeted",
+                List.of()));
+    assertThat(namespaces.get(2).get("policy"))
+        .isEqualTo(
+            Map.of(
+                "probe",
+                "allowed",
+                "mayReach",
+                List.of(),
+                "drift",
+                List.of("blocked-elsewhere"),
+                "probeTargeted",
+                List.of()));
     @SuppressWarnings("unchecked")
     Map<String, Object> facts = (Map<String, Object>) namespaces.get(0).get("facts");
     assertThat(facts).containsKeys("v", "metadata", "dns", "egress");

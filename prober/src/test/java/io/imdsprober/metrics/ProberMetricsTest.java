@@ -3,6 +3,8 @@ package io.imdsprober.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imdsprober.facts.FactsJson;
+import io.imdsprober.policy.Comparison;
+import io.imdsprober.policy.EgressPolicies.Outcome;
 import io.imdsprober.ship.Contract;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.ProbeFacts;
@@ -13,6 +15,7 @@ import io.imdsprober.verdict.Judgement;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,5 +150,44 @@ class ProberMetricsTest {
     assertThat(value(s, "imds_prober_last_success_timestamp_seconds"))
         .isEqualTo(Instant.parse("2026-11-26T10:00:01.500Z").toEpochMilli() / 1000.0);
     assertThat(value(s, "imds_prober_sweeps_total{result=\"complete\"}")).isEqualTo(1.0);
+  }
+
+  @Test
+  @DisplayName(
+      "policy metrics: workloads that may reach by policy and each drift kind, per namespace; a"
+          + " namespace gone from the prediction loses its series")
+  void policyMetrics() {
+    NamespaceResult hole =
+        judged("hole", ProbeFacts.PROTECTED)
+            .withPolicy(
+                Judgement.error("unused"),
+                new Comparison(
+                    EnumSet.of(Comparison.Drift.PROBE_TARGETED),
+                    List.of("ReplicaSet/web-5d8f by hole/all-but-probe"),
+                    true,
+                    List.of("hole/all-but-probe"),
+                    Outcome.DENIED));
+    NamespaceResult quiet =
+        judged("quiet", ProbeFacts.PROTECTED)
+            .withPolicy(
+                Judgement.error("unused"),
+                new Comparison(
+                    EnumSet.noneOf(Comparison.Drift.class),
+                    List.of(),
+                    false,
+                    List.of(),
+                    Outcome.DENIED));
+    metrics.record(sweep(hole, quiet));
+    String s = metrics.scrape();
+    assertThat(value(s, "imds_prober_policy_workloads_exposed{namespace=\"hole\"}")).isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_policy_workloads_exposed{namespace=\"quiet\"}"))
+        .isEqualTo(0.0);
+    assertThat(value(s, "imds_prober_policy_drift{kind=\"probe-targeted\",namespace=\"hole\"}"))
+        .isEqualTo(1.0);
+    assertThat(s)
+        .doesNotContain("imds_prober_policy_drift{kind=\"probe-targeted\",namespace=\"quiet\"}");
+
+    metrics.record(sweep(judged("hole", ProbeFacts.PROTECTED)));
+    assertThat(metrics.scrape()).doesNotContain("imds_prober_policy_");
   }
 }

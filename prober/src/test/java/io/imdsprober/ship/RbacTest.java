@@ -333,6 +333,8 @@ class RbacTest {
         .extracting(Access::key)
         .contains(
             "watch core/pods",
+            "list core/pods",
+            "list networking.k8s.io/networkpolicies",
             "create batch/jobs",
             "delete batch/jobs",
             "get core/pods/log",

@@ -1,0 +1,101 @@
+package io.imdsprober.sweep;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.Keys;
+import io.imdsprober.policy.Comparison;
+import io.imdsprober.policy.Destinations;
+import io.imdsprober.policy.EgressPolicies.Destination;
+import io.imdsprober.verdict.Expectations;
+import io.imdsprober.verdict.Judgement;
+import io.imdsprober.verdict.Verdict;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sweep's results with each namespace's prediction by policy (DESIGN.md "Policy coverage"): the
+ * probe was blocked as its policy predicts while some workload may reach a metadata target by
+ * policy, so the probe was not representative and the namespace is {@code exposed}, with reason
+ * {@value #REASON} naming the workloads and the allowing policies. Pure.
+ */
+public final class PolicyPredictions {
+  /** The reason of a namespace exposed by policy while its probe was blocked. */
+  public static final String REASON = "workload-exposed-by-policy";
+
+  private PolicyPredictions() {}
+
+  /**
+   * @param results the sweep's results
+   * @param targets the sweep's targets, by namespace (for the probe pod's labels)
+   * @param objects the cluster's slim pods and NetworkPolicies ({@link ClusterPolicies})
+   * @param config the configuration (probe labels)
+   * @param metadata the metadata targets probed, as {@code [tcp=]HOST:PORT} words
+   * @param sweepId the sweep, for the probe pod's own labels
+   */
+  public static List<NamespaceResult> apply(
+      List<NamespaceResult> results,
+      Map<String, Target> targets,
+      List<HasMetadata> objects,
+      Config config,
+      List<String> metadata,
+      String sweepId) {
+    List<Destination> destinations = destinations(metadata);
+    Map<String, List<HasMetadata>> byNamespace = new HashMap<>();
+    for (HasMetadata o : objects) {
+      String ns = o.getMetadata().getNamespace();
+      byNamespace
+          .computeIfAbsent(ns == null || ns.isEmpty() ? "default" : ns, k -> new ArrayList<>())
+          .add(o);
+    }
+    List<NamespaceResult> out = new ArrayList<>();
+    for (NamespaceResult r : results) {
+      Target t = targets.get(r.namespace());
+      if (t == null || r.judgement().verdict() == Verdict.SKIPPED || destinations.isEmpty()) {
+        out.add(r);
+        continue;
+      }
+      Map<String, String> probeLabels = new LinkedHashMap<>(config.get(Keys.PROBE_LABELS));
+      probeLabels.putAll(t.probeLabels());
+      probeLabels.putAll(ProbeJobs.ownLabels(sweepId));
+      Comparison c =
+          Comparison.of(
+              r.namespace(),
+              r.judgement().verdict(),
+              probeLabels,
+              byNamespace.getOrDefault(r.namespace(), List.of()),
+              destinations,
+              List.of());
+      out.add(r.withPolicy(c.exposed() ? exposed(r, c) : r.judgement(), c));
+    }
+    return out;
+  }
+
+  private static Judgement exposed(NamespaceResult r, Comparison c) {
+    Judgement j = r.judgement();
+    Expectations e = r.expectations() == null ? Expectations.DEFAULT : r.expectations();
+    Boolean metadataOk = e.metadata() == Expectations.Metadata.BLOCKED ? false : j.metadataOk();
+    return new Judgement(
+        Verdict.EXPOSED,
+        REASON + ": " + String.join("; ", c.mayReach()),
+        metadataOk,
+        j.dnsOk(),
+        j.egressOk());
+  }
+
+  /** The IP targets among the probed words ({@code tcp=} stripped); a host name is left out. */
+  static List<Destination> destinations(List<String> words) {
+    List<Destination> out = new ArrayList<>();
+    for (String w : words) {
+      String hostPort = w.startsWith("tcp=") ? w.substring(4) : w;
+      try {
+        out.add(Destinations.parse(hostPort));
+      } catch (IllegalArgumentException notAnIp) {
+        // a name: the policy check judges IP destinations only
+      }
+    }
+    return out;
+  }
+}

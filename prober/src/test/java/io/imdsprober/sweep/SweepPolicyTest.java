@@ -1,0 +1,137 @@
+package io.imdsprober.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.imdsprober.policy.Comparison.Drift;
+import io.imdsprober.verdict.Verdict;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A sweep compares each namespace's prediction by policy with what its probe saw (DESIGN.md "Policy
+ * coverage"). The attacker holds {@code edit} in a namespace and writes a policy that blocks only
+ * the probe: the namespace must still be {@code exposed}. The on-call engineer must see a policy
+ * the CNI does not enforce named as such, and a namespace whose policy and probe agree must stay
+ * quiet.
+ */
+class SweepPolicyTest extends SweepTestCase {
+  static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  void create(String yaml) {
+    fx.cluster.admin.resource(YAML.unmarshal(yaml, HasMetadata.class)).create();
+  }
+
+  void policy(String ns, String name, String spec) {
+    create(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: "
+            + name
+            + ", namespace: "
+            + ns
+            + "}\nspec:\n"
+            + spec.indent(2));
+  }
+
+  void webPod(String ns) {
+    create(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5d8f-x1\n  namespace: "
+            + ns
+            + "\n  labels: {app: web}\n  ownerReferences:\n"
+            + "    - {apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f, uid: u-"
+            + ns
+            + ", controller: true}\n"
+            + "spec: {containers: [{name: c, image: i}]}\n");
+  }
+
+  static final String DENY_ALL = "podSelector: {}\npolicyTypes: [Egress]\n";
+
+  @Test
+  @DisplayName(
+      "a policy that spares only the probe: exposed by policy, naming the workload and the policy;"
+          + " not enforced is named; policy and probe in agreement stay quiet")
+  void predictionAgainstObservation() throws Exception {
+    fx.cluster.namespace("hole");
+    policy("hole", "deny", DENY_ALL);
+    policy(
+        "hole",
+        "all-but-probe",
+        """
+        podSelector:
+          matchExpressions:
+            - {key: app.kubernetes.io/name, operator: NotIn, values: [imds-probe]}
+        policyTypes: [Egress]
+        egress: [{}]
+        """);
+    webPod("hole");
+    fx.kubelet.script("hole", (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+
+    fx.cluster.namespace("tight");
+    policy(
+        "tight",
+        "all-but-metadata",
+        """
+        podSelector: {}
+        policyTypes: [Egress]
+        egress:
+          - to:
+              - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32]}
+        """);
+    webPod("tight");
+    fx.kubelet.script("tight", (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+
+    fx.cluster.namespace("unenforced");
+    policy("unenforced", "deny", DENY_ALL);
+    webPod("unenforced");
+    fx.kubelet.script("unenforced", (k, job) -> k.terminated(job, ProbeFacts.EXPOSED, 0));
+
+    SweepResult r = fx.sweep(Map.of());
+    Map<String, NamespaceResult> by =
+        r.namespaces().stream()
+            .collect(Collectors.toMap(NamespaceResult::namespace, Function.identity()));
+
+    NamespaceResult hole = by.get("hole");
+    assertThat(hole.judgement().verdict()).isEqualTo(Verdict.EXPOSED);
+    assertThat(hole.judgement().reason())
+        .isEqualTo(PolicyPredictions.REASON + ": ReplicaSet/web-5d8f by hole/all-but-probe");
+    assertThat(hole.judgement().asExpected()).isFalse();
+    assertThat(hole.policy().drift()).isEqualTo(Set.of(Drift.PROBE_TARGETED));
+    assertThat(hole.policy().probeTargeted()).containsExactly("hole/all-but-probe");
+    assertThat(hole.facts()).as("the probe's facts are kept").isNotNull();
+
+    NamespaceResult tight = by.get("tight");
+    assertThat(tight.judgement().verdict()).isEqualTo(Verdict.PROTECTED);
+    assertThat(tight.policy().drift()).isEmpty();
+    assertThat(tight.policy().mayReach())
+        .as("the probe's own pod is not a workload; web is blocked")
+        .isEmpty();
+
+    NamespaceResult unenforced = by.get("unenforced");
+    assertThat(unenforced.judgement().verdict()).isEqualTo(Verdict.EXPOSED);
+    assertThat(unenforced.policy().drift()).isEqualTo(Set.of(Drift.NOT_ENFORCED));
+  }
+
+  @Test
+  @DisplayName(
+      "NetworkPolicies that cannot be listed: verdicts from the probes alone, no policy section")
+  void policiesUnavailable() throws Exception {
+    fx.cluster.namespace("team");
+    fx.kubelet.script("team", (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+    fx.cluster.fail(q -> q.getPath().startsWith("/apis/networking.k8s.io/v1/networkpolicies"));
+
+    SweepResult r = fx.sweep(Map.of());
+
+    assertThat(r.namespaces())
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.judgement().verdict()).isEqualTo(Verdict.PROTECTED);
+              assertThat(n.policy()).isNull();
+            });
+    assertThat(r.fatal()).isNull();
+  }
+}
