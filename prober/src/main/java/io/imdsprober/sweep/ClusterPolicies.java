@@ -17,7 +17,10 @@ import java.util.Map;
 /**
  * What a policy decision reads from the cluster, in two list calls for the whole cluster: pods
  * (page by page, one slim pod per workload, so memory grows with workloads and not with pods) and
- * NetworkPolicies. The prober's own probe pods are left out: they are not workloads.
+ * NetworkPolicies. Pods that carry the probe's labels are kept: labels are a tenant's to set, so
+ * leaving them out would let a tenant hide a workload by labelling it like a probe (and a probe pod
+ * left from an earlier sweep is predicted exactly as this sweep's probe, so it never makes a
+ * namespace exposed).
  */
 public final class ClusterPolicies {
   private ClusterPolicies() {}
@@ -35,10 +38,6 @@ public final class ClusterPolicies {
               .inAnyNamespace()
               .list(new ListOptionsBuilder().withLimit(500L).withContinue(next).build());
       for (Pod pod : page.getItems()) {
-        Map<String, String> labels = pod.getMetadata().getLabels();
-        if (labels != null && ProbeJobs.MANAGED_BY.equals(labels.get(ProbeJobs.MANAGED_BY_LABEL))) {
-          continue;
-        }
         Workload w = Workloads.workload(pod);
         if (w != null) {
           firstPods.computeIfAbsent(

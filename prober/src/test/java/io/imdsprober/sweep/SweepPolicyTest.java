@@ -89,6 +89,31 @@ class SweepPolicyTest extends SweepTestCase {
     webPod("unenforced");
     fx.kubelet.script("unenforced", (k, job) -> k.terminated(job, ProbeFacts.EXPOSED, 0));
 
+    // a tenant labels its own pod like a probe pod and opens egress for exactly that pod
+    fx.cluster.namespace("disguised");
+    policy("disguised", "deny", DENY_ALL);
+    policy(
+        "disguised",
+        "open-for-miner",
+        """
+        podSelector: {matchLabels: {app: miner}}
+        policyTypes: [Egress]
+        egress: [{}]
+        """);
+    create(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: miner-1-x1
+          namespace: disguised
+          labels: {app: miner, app.kubernetes.io/name: imds-probe, app.kubernetes.io/managed-by: imds-prober}
+          ownerReferences:
+            - {apiVersion: apps/v1, kind: ReplicaSet, name: miner-1, uid: u-m, controller: true}
+        spec: {containers: [{name: c, image: i}]}
+        """);
+    fx.kubelet.script("disguised", (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+
     SweepResult r = fx.sweep(Map.of());
     Map<String, NamespaceResult> by =
         r.namespaces().stream()
@@ -106,9 +131,14 @@ class SweepPolicyTest extends SweepTestCase {
     NamespaceResult tight = by.get("tight");
     assertThat(tight.judgement().verdict()).isEqualTo(Verdict.PROTECTED);
     assertThat(tight.policy().drift()).isEmpty();
-    assertThat(tight.policy().mayReach())
-        .as("the probe's own pod is not a workload; web is blocked")
-        .isEmpty();
+    assertThat(tight.policy().mayReach()).as("web is blocked by the policy").isEmpty();
+
+    NamespaceResult disguised = by.get("disguised");
+    assertThat(disguised.judgement().verdict())
+        .as("a workload labelled like the probe is not hidden from the prediction")
+        .isEqualTo(Verdict.EXPOSED);
+    assertThat(disguised.judgement().reason())
+        .isEqualTo(PolicyPredictions.REASON + ": ReplicaSet/miner-1 by disguised/open-for-miner");
 
     NamespaceResult unenforced = by.get("unenforced");
     assertThat(unenforced.judgement().verdict()).isEqualTo(Verdict.EXPOSED);
