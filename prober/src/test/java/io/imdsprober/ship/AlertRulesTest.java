@@ -29,7 +29,8 @@ class AlertRulesTest {
           "ImdsProberDown",
           "ImdsProberProbeTampered",
           "ImdsProberNoRecentSweep",
-          "ImdsProberOptOut");
+          "ImdsProberOptOut",
+          "ImdsProberPolicyNotEnforced");
 
   @SuppressWarnings("unchecked")
   static List<Map<String, Object>> rules() throws Exception {

@@ -28,7 +28,10 @@ public final class Contract {
           // wave 2 (issue 10): serve only, 1 on the replica that holds the Lease
           "imds_prober_leader",
           // issue 12: namespaces that opt out (skip, expect-reachable)
-          "imds_prober_namespace_optout");
+          "imds_prober_namespace_optout",
+          // issue 13: the prediction by policy in sweeps
+          "imds_prober_policy_workloads_exposed",
+          "imds_prober_policy_drift");
 
   private static final Pattern NAME = Pattern.compile("\\bimds_prober_[a-z_]+\\b");
 
