@@ -107,7 +107,9 @@ for n in $SIZES; do
     # Exit 1: some workload may reach a metadata address (the generated mistakes).
     [ "$rc" = 1 ] || { echo "policy exited $rc (want 1); see $OUT/prober.log" >&2; exit 1; }
     rows+=("$(python3 - "$OUT" "$n" <<'PY'
-import json, re, sys
+import json, sys
+sys.path.insert(0, "bench")
+from gc_peak import peak_mib
 out, n = sys.argv[1], int(sys.argv[2])
 wall, rss_kb = open(f"{out}/time.txt").read().split()[-2:]
 report = json.load(open(f"{out}/report.json"))
@@ -123,14 +125,7 @@ for i in range(n):
     if i % 10 == 1:
         want.add((f"team-{i:05d}", "db"))
 assert exposed == want, (sorted(exposed - want)[:5], sorted(want - exposed)[:5])
-peak = 0.0
-for line in open(f"{out}/gc.log"):
-    m = re.search(r"(\d+)M->\d+M\(\d+M\)", line)
-    if m:
-        peak = max(peak, float(m.group(1)))
-    m = re.search(r"used (\d+)K", line)
-    if m and "heap" in line:
-        peak = max(peak, int(m.group(1)) / 1024)
+peak = peak_mib(f"{out}/gc.log")
 print(float(wall), peak, int(rss_kb) / 1024, len(ws))
 PY
 )")

@@ -49,21 +49,16 @@ for n in $SIZES; do
     wait "$MOCK_PID" 2>/dev/null || true
     MOCK_PID=
     rows+=("$(python3 - "$OUT" "$n" "$stats" <<'PY'
-import json, re, sys
+import json, sys
+sys.path.insert(0, "bench")
+from gc_peak import peak_mib
 out, n, stats = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 wall, rss_kb = open(f"{out}/time.txt").read().split()[-2:]
 report = json.load(open(f"{out}/report.json"))
 assert len(report["namespaces"]) == n, (len(report["namespaces"]), n)
 assert all(ns["verdict"] == "protected" for ns in report["namespaces"])
 requests = int(stats.split("=")[1])
-peak = 0.0
-for line in open(f"{out}/gc.log"):
-    m = re.search(r"(\d+)M->\d+M\(\d+M\)", line)
-    if m:
-        peak = max(peak, float(m.group(1)))
-    m = re.search(r"used (\d+)K", line)
-    if m and "heap" in line:
-        peak = max(peak, int(m.group(1)) / 1024)
+peak = peak_mib(f"{out}/gc.log")
 print(float(wall), report["durationMs"], requests / n, peak, int(rss_kb) / 1024)
 PY
 )")

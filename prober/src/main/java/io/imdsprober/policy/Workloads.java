@@ -49,6 +49,11 @@ public final class Workloads {
     public Workload {
       labels = Map.copyOf(labels == null ? Map.of() : labels);
     }
+
+    /** {@code namespace/kind/name}: the pods of one workload share it. */
+    public String key() {
+      return namespace + "/" + kind + "/" + name;
+    }
   }
 
   private Workloads() {}
@@ -59,7 +64,7 @@ public final class Workloads {
     for (HasMetadata o : objects) {
       Workload w = workload(o);
       if (w != null) {
-        out.putIfAbsent(w.namespace() + "/" + w.kind() + "/" + w.name(), w);
+        out.putIfAbsent(w.key(), w);
       }
     }
     return out.values().stream()

@@ -40,8 +40,7 @@ public final class ClusterPolicies {
       for (Pod pod : page.getItems()) {
         Workload w = Workloads.workload(pod);
         if (w != null) {
-          firstPods.computeIfAbsent(
-              w.namespace() + "/" + w.kind() + "/" + w.name(), k -> slim(pod));
+          firstPods.computeIfAbsent(w.key(), k -> slim(pod));
         }
       }
       next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
