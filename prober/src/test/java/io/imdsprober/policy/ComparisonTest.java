@@ -54,6 +54,14 @@ class ComparisonTest {
       policyTypes: [Egress]
       """;
 
+  static final String INVALID_FOR_ALL =
+      """
+      podSelector:
+        matchExpressions:
+          - {key: app, operator: Bogus, values: [x]}
+      policyTypes: [Egress]
+      """;
+
   static Pod pod(String name, String app) {
     return EgressPoliciesTest.YAML.unmarshal(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: "
@@ -142,6 +150,16 @@ class ComparisonTest {
             Outcome.DENIED,
             List.of("CiliumNetworkPolicy"),
             EnumSet.of(Drift.PROBE_TARGETED, Drift.INCOMPLETE),
+            false,
+            List.of("Pod/web-1 by team/p1")),
+        Arguments.of(
+            "an invalid policy (the probe's prediction unknown): no drift and no exposure claimed,"
+                + " the verdict stays the probe's, web's reach by a valid policy still listed",
+            web(INVALID_FOR_ALL, HOLE_FOR_ALL_BUT_PROBE),
+            Verdict.PROTECTED,
+            Outcome.UNKNOWN,
+            List.of(),
+            EnumSet.of(Drift.PROBE_TARGETED),
             false,
             List.of("Pod/web-1 by team/p1")),
         Arguments.of(
