@@ -122,17 +122,15 @@ public record Cluster(
   }
 
   /**
-   * The agent's metadata targets but those allowed on purpose ({@code metadata.allowed}): the ones
-   * a workload must not reach by policy.
+   * The agent's metadata targets but those the platform serves on purpose wherever a workload may
+   * run ({@code metadata.allowed}; the GKE metadata server when every node runs it): the ones a
+   * workload must not reach by policy.
    */
   public List<String> exposureTargets(Config config) {
-    Set<String> allowed = new LinkedHashSet<>();
-    for (String a : config.get(Keys.METADATA_ALLOWED)) {
-      allowed.add(MetadataTarget.parse(a, profile).hostPort());
-    }
+    Set<String> served = platformTargets(config, null).keySet();
     List<String> out = new ArrayList<>();
     for (String w : agentTargets(config)) {
-      if (!allowed.contains(w.startsWith("tcp=") ? w.substring(4) : w)) {
+      if (!served.contains(w.startsWith("tcp=") ? w.substring(4) : w)) {
         out.add(w);
       }
     }

@@ -144,4 +144,26 @@ class ProbeJobsTest {
         .doesNotContain(Cluster.GKE_METADATA_TARGET);
     assertThat(Cluster.of(List.of(), Optional.of(Profile.OCI)).profile()).isEqualTo(Profile.OCI);
   }
+
+  @Test
+  @DisplayName(
+      "prediction by policy: the GKE metadata server's address counts only where some node lacks it")
+  void exposureTargets() {
+    Config c = Config.defaults();
+    Cluster allServed = new Cluster(Profile.GCP, "test", Set.of("a", "b"), Set.of("a", "b"));
+    Cluster mixed = new Cluster(Profile.GCP, "test", Set.of("a", "b"), Set.of("a"));
+    assertThat(allServed.agentTargets(c)).contains(Cluster.GKE_METADATA_TARGET);
+    assertThat(allServed.exposureTargets(c))
+        .as("every node answers it with the workload's own identity: not an exposure")
+        .doesNotContain(Cluster.GKE_METADATA_TARGET);
+    assertThat(mixed.exposureTargets(c))
+        .as("a workload may land on a node whose 169.254.169.254 is the VM's own")
+        .contains(Cluster.GKE_METADATA_TARGET);
+    Config strict =
+        Config.load(Keys.ALL, null, Map.of(), Map.of("metadata.gkeMetadataServerAllowed", "false"));
+    assertThat(allServed.exposureTargets(strict)).contains(Cluster.GKE_METADATA_TARGET);
+    assertThat(allServed.exposureTargets(c))
+        .as("metadata.allowed (EKS Pod Identity by default) is never an exposure")
+        .noneMatch(w -> w.endsWith(Cluster.EKS_POD_IDENTITY_TARGET));
+  }
 }
