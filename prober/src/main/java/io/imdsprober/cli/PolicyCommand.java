@@ -10,6 +10,7 @@ import io.imdsprober.config.ConfigException;
 import io.imdsprober.policy.Coverage;
 import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
+import io.imdsprober.policy.ForeignPolicies;
 import io.imdsprober.policy.Remediation;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -101,8 +103,16 @@ public final class PolicyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<? extends HasMetadata> objects;
+    ForeignPolicies foreign;
     try {
-      objects = manifests != null ? ManifestFiles.read(manifests) : live();
+      if (manifests != null) {
+        objects = ManifestFiles.read(manifests);
+        foreign = ForeignPolicies.of(objects, Set.of());
+      } else {
+        ClusterPolicies.Listing listing = live();
+        objects = listing.objects();
+        foreign = listing.foreign();
+      }
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
       return SweepResult.EXIT_CONFIG;
@@ -123,6 +133,20 @@ public final class PolicyCommand implements Callable<Integer> {
               + e.getValue()
               + "); a workload it selects is not judged");
     }
+    for (String kind : foreign.everywhere()) {
+      err.println(
+          "warning: incomplete: "
+              + kind
+              + " may act on every namespace; this prediction reads NetworkPolicies only");
+    }
+    for (Map.Entry<String, Set<String>> e : foreign.byNamespace().entrySet()) {
+      err.println(
+          "warning: incomplete: "
+              + String.join(", ", e.getValue())
+              + " in namespace "
+              + e.getKey()
+              + "; this prediction reads NetworkPolicies only");
+    }
     if (fix) {
       Remediation remediation = Remediation.of(objects, destinations);
       remediation.notes().forEach(n -> err.println("fix: " + n));
@@ -140,7 +164,7 @@ public final class PolicyCommand implements Callable<Integer> {
   }
 
   /** Pods (page by page) and NetworkPolicies of the live cluster. */
-  private List<HasMetadata> live() {
+  private ClusterPolicies.Listing live() {
     Config config = common.load(Map.of(), Map.of());
     try (KubernetesClient client =
         KubeConnection.connect(
@@ -150,7 +174,7 @@ public final class PolicyCommand implements Callable<Integer> {
         return ClusterPolicies.list(client);
       } catch (KubernetesClientException e) {
         throw new ConfigException(
-            ApiErrors.describe("list pods and networkpolicies in all namespaces", server, e), e);
+            ApiErrors.describe("list pods and network policies in all namespaces", server, e), e);
       }
     }
   }

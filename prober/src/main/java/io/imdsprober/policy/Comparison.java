@@ -32,13 +32,16 @@ import java.util.Set;
  * @param probeTargeted the policies ({@code ns/name}) whose pod selector names the probe's own
  *     labels
  * @param probeAllowed what the policies say for the probe pod: allowed, denied or unknown
+ * @param unknownKinds the policy kinds the evaluator does not read that may act on the namespace
+ *     (the prediction is then incomplete: no drift or exposure is claimed from it)
  */
 public record Comparison(
     Set<Drift> drift,
     List<String> mayReach,
     boolean exposed,
     List<String> probeTargeted,
-    Outcome probeAllowed) {
+    Outcome probeAllowed,
+    List<String> unknownKinds) {
 
   /** A disagreement between prediction and observation, or a reason not to trust either. */
   public enum Drift implements FactWord {
@@ -56,6 +59,7 @@ public record Comparison(
     drift = Set.copyOf(drift);
     mayReach = List.copyOf(mayReach);
     probeTargeted = List.copyOf(probeTargeted);
+    unknownKinds = List.copyOf(unknownKinds);
   }
 
   /**
@@ -152,7 +156,7 @@ public record Comparison(
         exposed = !mayReach.isEmpty();
       }
     }
-    return new Comparison(drift, mayReach, exposed, targeted, probe);
+    return new Comparison(drift, mayReach, exposed, targeted, probe, unknownKinds);
   }
 
   /** Whether a pod selector names the probe's own labels (matchLabels or any expression). */

@@ -68,6 +68,11 @@ public final class JsonReport {
             g.writeString(p);
           }
           g.writeEndArray();
+          g.writeArrayPropertyStart("unknownKinds");
+          for (String k : c.unknownKinds()) {
+            g.writeString(k);
+          }
+          g.writeEndArray();
           g.writeEndObject();
         }
         g.writeName("facts");

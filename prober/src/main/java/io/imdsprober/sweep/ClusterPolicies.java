@@ -1,34 +1,55 @@
 package io.imdsprober.sweep;
 
+import io.fabric8.kubernetes.api.model.APIGroup;
+import io.fabric8.kubernetes.api.model.APIGroupList;
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.imdsprober.policy.ForeignPolicies;
+import io.imdsprober.policy.ForeignPolicies.Kind;
 import io.imdsprober.policy.Workloads;
 import io.imdsprober.policy.Workloads.Workload;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a policy decision reads from the cluster, in two list calls for the whole cluster: pods
  * (page by page, one slim pod per workload, so memory grows with workloads and not with pods) and
- * NetworkPolicies. Pods that carry the probe's labels are kept: labels are a tenant's to set, so
- * leaving them out would let a tenant hide a workload by labelling it like a probe (and a probe pod
- * left from an earlier sweep is predicted exactly as this sweep's probe, so it never makes a
- * namespace exposed).
+ * NetworkPolicies; plus one discovery call for the policy kinds of CNIs and of the admin policy
+ * API, which the evaluator does not read (a list each only where the API server serves them). Pods
+ * that carry the probe's labels are kept: labels are a tenant's to set, so leaving them out would
+ * let a tenant hide a workload by labelling it like a probe (and a probe pod left from an earlier
+ * sweep is predicted exactly as this sweep's probe, so it never makes a namespace exposed).
  */
 public final class ClusterPolicies {
   private ClusterPolicies() {}
 
   /**
+   * What was read.
+   *
+   * @param objects slim pods (one per workload), NetworkPolicies, and the objects of foreign policy
+   *     kinds (name and namespace only)
+   * @param foreign where foreign policy kinds may act: the prediction there is incomplete
+   */
+  public record Listing(List<HasMetadata> objects, ForeignPolicies foreign) {}
+
+  /**
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when a list is refused
    */
-  public static List<HasMetadata> list(KubernetesClient client) {
+  public static Listing list(KubernetesClient client) {
     Map<String, HasMetadata> firstPods = new LinkedHashMap<>();
     String next = null;
     do {
@@ -47,7 +68,79 @@ public final class ClusterPolicies {
     } while (next != null && !next.isEmpty());
     List<HasMetadata> objects = new ArrayList<>(firstPods.values());
     objects.addAll(client.network().v1().networkPolicies().inAnyNamespace().list().getItems());
-    return objects;
+    Set<Kind> unlistable = new LinkedHashSet<>();
+    objects.addAll(foreign(client, unlistable));
+    return new Listing(objects, ForeignPolicies.of(objects, unlistable));
+  }
+
+  /**
+   * The objects of the foreign policy kinds the API server serves: one discovery call ({@code
+   * /apis}), then, only for a group that is there, its resources and one list per kind served. A
+   * kind the prober may not list (RBAC grants it NetworkPolicies only) goes to {@code unlistable}.
+   */
+  private static List<HasMetadata> foreign(KubernetesClient client, Set<Kind> unlistable) {
+    Map<String, String> served = new LinkedHashMap<>();
+    APIGroupList groups = client.getApiGroups();
+    for (APIGroup g :
+        groups == null || groups.getGroups() == null ? List.<APIGroup>of() : groups.getGroups()) {
+      if (g.getPreferredVersion() != null) {
+        served.put(g.getName(), g.getPreferredVersion().getGroupVersion());
+      }
+    }
+    List<HasMetadata> out = new ArrayList<>();
+    Map<String, Set<String>> resources = new LinkedHashMap<>();
+    for (Kind k : ForeignPolicies.KNOWN) {
+      String groupVersion = served.get(k.group());
+      if (groupVersion == null) {
+        continue;
+      }
+      Set<String> plurals =
+          resources.computeIfAbsent(
+              groupVersion,
+              gv -> {
+                APIResourceList list = client.getApiResources(gv);
+                Set<String> names = new LinkedHashSet<>();
+                if (list != null && list.getResources() != null) {
+                  list.getResources().forEach(r -> names.add(r.getName()));
+                }
+                return names;
+              });
+      if (!plurals.contains(k.plural())) {
+        continue;
+      }
+      ResourceDefinitionContext context =
+          new ResourceDefinitionContext.Builder()
+              .withGroup(k.group())
+              .withVersion(groupVersion.substring(groupVersion.indexOf('/') + 1))
+              .withKind(k.kind())
+              .withPlural(k.plural())
+              .withNamespaced(k.namespaced())
+              .build();
+      try {
+        var resource = client.genericKubernetesResources(context);
+        List<GenericKubernetesResource> items =
+            k.namespaced()
+                ? resource.inAnyNamespace().list().getItems()
+                : resource.list().getItems();
+        for (GenericKubernetesResource item : items) {
+          GenericKubernetesResource slim = new GenericKubernetesResource();
+          slim.setApiVersion(groupVersion);
+          slim.setKind(k.kind());
+          slim.setMetadata(
+              new ObjectMetaBuilder()
+                  .withName(item.getMetadata().getName())
+                  .withNamespace(item.getMetadata().getNamespace())
+                  .build());
+          out.add(slim);
+        }
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 403) {
+          throw e;
+        }
+        unlistable.add(k);
+      }
+    }
+    return out;
   }
 
   /** The pod's name, namespace, labels and controlling owner: all a policy decision reads. */

@@ -30,7 +30,8 @@ public final class PolicyPredictions {
   /**
    * @param results the sweep's results
    * @param targets the sweep's targets, by namespace (for the probe pod's labels)
-   * @param objects the cluster's slim pods and NetworkPolicies ({@link ClusterPolicies})
+   * @param listing the cluster's slim pods, NetworkPolicies and foreign policy kinds ({@link
+   *     ClusterPolicies})
    * @param config the configuration (probe labels)
    * @param metadata the metadata targets probed, as {@code [tcp=]HOST:PORT} words
    * @param sweepId the sweep, for the probe pod's own labels
@@ -38,13 +39,13 @@ public final class PolicyPredictions {
   public static List<NamespaceResult> apply(
       List<NamespaceResult> results,
       Map<String, Target> targets,
-      List<HasMetadata> objects,
+      ClusterPolicies.Listing listing,
       Config config,
       List<String> metadata,
       String sweepId) {
     List<Destination> destinations = destinations(metadata);
     Map<String, List<HasMetadata>> byNamespace = new HashMap<>();
-    for (HasMetadata o : objects) {
+    for (HasMetadata o : listing.objects()) {
       String ns = o.getMetadata().getNamespace();
       byNamespace
           .computeIfAbsent(ns == null || ns.isEmpty() ? "default" : ns, k -> new ArrayList<>())
@@ -67,7 +68,7 @@ public final class PolicyPredictions {
               probeLabels,
               byNamespace.getOrDefault(r.namespace(), List.of()),
               destinations,
-              List.of());
+              listing.foreign().in(r.namespace()));
       out.add(r.withPolicy(c.exposed() ? exposed(r, c) : r.judgement(), c));
     }
     return out;

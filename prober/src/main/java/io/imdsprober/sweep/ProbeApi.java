@@ -76,9 +76,9 @@ final class ProbeApi {
   }
 
   /** The cluster's workloads (slim pods) and NetworkPolicies: two list calls. */
-  List<io.fabric8.kubernetes.api.model.HasMetadata> workloadsAndPolicies() {
+  ClusterPolicies.Listing workloadsAndPolicies() {
     return call(
-        "list pods and networkpolicies in all namespaces", () -> ClusterPolicies.list(client));
+        "list pods and network policies in all namespaces", () -> ClusterPolicies.list(client));
   }
 
   List<Node> nodes() {

@@ -1,6 +1,5 @@
 package io.imdsprober.sweep;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.imdsprober.config.Config;
@@ -121,7 +120,7 @@ public final class Sweeper implements AutoCloseable {
       run.cancel(); // cancelled while listing: every probe ends at once, no Job is made
     }
     // the policies as they are when the probes start; without them, no prediction (warned)
-    List<HasMetadata> policies = policies(id);
+    ClusterPolicies.Listing policies = policies(id);
     try {
       List<NamespaceResult> results = run.execute(targets);
       if (policies != null) {
@@ -138,7 +137,7 @@ public final class Sweeper implements AutoCloseable {
   }
 
   /** The cluster's workloads and NetworkPolicies, or null (logged) when they cannot be listed. */
-  private List<HasMetadata> policies(String id) {
+  private ClusterPolicies.Listing policies(String id) {
     try {
       return api.workloadsAndPolicies();
     } catch (SweepException e) {

@@ -105,6 +105,39 @@ class PolicyCommandTest {
   }
 
   @Test
+  @DisplayName(
+      "policy kinds it does not read (Calico, Cilium cluster-wide) are named in a warning: the"
+          + " prediction is incomplete; a Calico NetworkPolicy is not read as a Kubernetes one")
+  void foreignKinds(@TempDir Path dir) throws Exception {
+    Path set =
+        Files.writeString(
+            dir.resolve("set.yaml"),
+            DEPLOYMENT
+                + "---\n"
+                + CARVE_OUT
+                + """
+                ---
+                apiVersion: crd.projectcalico.org/v1
+                kind: NetworkPolicy
+                metadata: {name: allow-all, namespace: shop}
+                spec: {selector: all(), types: [Egress], egress: [{action: Allow}]}
+                ---
+                apiVersion: cilium.io/v2
+                kind: CiliumClusterwideNetworkPolicy
+                metadata: {name: l7}
+                spec: {endpointSelector: {}}
+                """);
+    Cli.Result r = Cli.run("policy", "--manifests", set.toString(), "--output", "json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains(
+            "warning: incomplete: CiliumClusterwideNetworkPolicy (cilium.io) may act on every"
+                + " namespace; this prediction reads NetworkPolicies only",
+            "warning: incomplete: NetworkPolicy (crd.projectcalico.org) in namespace shop;");
+    assertThat(r.out()).contains("\"by\":[]").doesNotContain("allow-all");
+  }
+
+  @Test
   @DisplayName("--to chooses destinations; objects without a namespace are in default")
   void destinations(@TempDir Path dir) throws Exception {
     Path f =

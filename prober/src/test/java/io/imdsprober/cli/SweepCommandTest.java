@@ -125,6 +125,8 @@ class SweepCommandTest {
                 "drift",
                 List.of(),
                 "probeTargeted",
+                List.of(),
+                "unknownKinds",
                 List.of()));
     assertThat(namespaces.get(2).get("policy"))
         .isEqualTo(
@@ -136,6 +138,8 @@ class SweepCommandTest {
                 "drift",
                 List.of("blocked-elsewhere"),
                 "probeTargeted",
+                List.of(),
+                "unknownKinds",
                 List.of()));
     @SuppressWarnings("unchecked")
     Map<String, Object> facts = (Map<String, Object>) namespaces.get(0).get("facts");

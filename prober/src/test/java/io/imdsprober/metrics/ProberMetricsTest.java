@@ -169,7 +169,8 @@ class ProberMetricsTest {
                     List.of("ReplicaSet/web-5d8f by hole/all-but-probe"),
                     true,
                     List.of("hole/all-but-probe"),
-                    Outcome.DENIED));
+                    Outcome.DENIED,
+                    List.of()));
     NamespaceResult quiet =
         judged("quiet", ProbeFacts.PROTECTED)
             .withPolicy(
@@ -179,7 +180,8 @@ class ProberMetricsTest {
                     List.of(),
                     false,
                     List.of(),
-                    Outcome.DENIED));
+                    Outcome.DENIED,
+                    List.of()));
     metrics.record(sweep(hole, quiet));
     String s = metrics.scrape();
     assertThat(value(s, "imds_prober_policy_workloads_exposed{namespace=\"hole\"}")).isEqualTo(1.0);

@@ -2,10 +2,18 @@ package io.imdsprober.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GroupVersionForDiscovery;
+import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.policy.Comparison.Drift;
 import io.imdsprober.verdict.Verdict;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -163,5 +171,123 @@ class SweepPolicyTest extends SweepTestCase {
               assertThat(n.policy()).isNull();
             });
     assertThat(r.fatal()).isNull();
+  }
+
+  /** The API server serves these groups (discovery), each with the given resources. */
+  void serves(Map<String, List<String>> groups) {
+    APIGroupListBuilder list = new APIGroupListBuilder();
+    for (Map.Entry<String, List<String>> g : groups.entrySet()) {
+      String gv = g.getKey();
+      String name = gv.substring(0, gv.indexOf('/'));
+      GroupVersionForDiscovery v =
+          new GroupVersionForDiscoveryBuilder()
+              .withGroupVersion(gv)
+              .withVersion(gv.substring(gv.indexOf('/') + 1))
+              .build();
+      list.addNewGroup().withName(name).withVersions(v).withPreferredVersion(v).endGroup();
+      APIResourceListBuilder resources = new APIResourceListBuilder().withGroupVersion(gv);
+      for (String plural : g.getValue()) {
+        resources.addNewResource().withName(plural).withNamespaced(true).endResource();
+      }
+      fx.cluster
+          .server
+          .expect()
+          .get()
+          .withPath("/apis/" + gv)
+          .andReturn(200, resources.build())
+          .always();
+    }
+    fx.cluster.server.expect().get().withPath("/apis").andReturn(200, list.build()).always();
+  }
+
+  void holeNamespace(String ns) {
+    policy(ns, "deny", DENY_ALL);
+    policy(
+        ns,
+        "all-but-probe",
+        """
+        podSelector:
+          matchExpressions:
+            - {key: app.kubernetes.io/name, operator: NotIn, values: [imds-probe]}
+        policyTypes: [Egress]
+        egress: [{}]
+        """);
+    webPod(ns);
+    fx.kubelet.script(ns, (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+  }
+
+  @Test
+  @DisplayName(
+      "a CiliumNetworkPolicy in a namespace: its prediction is incomplete, no exposure or drift is"
+          + " claimed from it and the probe's verdict stands; other namespaces are judged as before")
+  void foreignKindInOneNamespace() throws Exception {
+    serves(Map.of("cilium.io/v2", List.of("ciliumnetworkpolicies", "ciliumendpoints")));
+    fx.cluster.namespace("cilium");
+    holeNamespace("cilium");
+    fx.cluster.namespace("plain");
+    holeNamespace("plain");
+    GenericKubernetesResource cnp = new GenericKubernetesResource();
+    cnp.setApiVersion("cilium.io/v2");
+    cnp.setKind("CiliumNetworkPolicy");
+    cnp.setMetadata(new ObjectMetaBuilder().withName("l7").withNamespace("cilium").build());
+    cnp.setAdditionalProperty("spec", Map.of("endpointSelector", Map.of()));
+    fx.cluster
+        .admin
+        .genericKubernetesResources(
+            new ResourceDefinitionContext.Builder()
+                .withGroup("cilium.io")
+                .withVersion("v2")
+                .withKind("CiliumNetworkPolicy")
+                .withPlural("ciliumnetworkpolicies")
+                .withNamespaced(true)
+                .build())
+        .inNamespace("cilium")
+        .resource(cnp)
+        .create();
+
+    Map<String, NamespaceResult> by = byNamespace(fx.sweep(Map.of()));
+
+    NamespaceResult cilium = by.get("cilium");
+    assertThat(cilium.judgement().verdict())
+        .as("a Cilium rule may deny what the NetworkPolicy allows: the probe's verdict stands")
+        .isEqualTo(Verdict.PROTECTED);
+    assertThat(cilium.policy().drift()).contains(Drift.INCOMPLETE);
+    assertThat(cilium.policy().unknownKinds()).containsExactly("CiliumNetworkPolicy (cilium.io)");
+    assertThat(cilium.policy().mayReach()).as("still reported").isNotEmpty();
+    NamespaceResult plain = by.get("plain");
+    assertThat(plain.judgement().verdict()).isEqualTo(Verdict.EXPOSED);
+    assertThat(plain.policy().drift()).doesNotContain(Drift.INCOMPLETE);
+    assertThat(plain.policy().unknownKinds()).isEmpty();
+  }
+
+  @Test
+  @DisplayName(
+      "AdminNetworkPolicy served but not listable by the prober: every namespace's prediction is"
+          + " incomplete, named as not listable; the probes' verdicts stand")
+  void unlistableClusterKind() throws Exception {
+    serves(Map.of("policy.networking.k8s.io/v1alpha1", List.of("adminnetworkpolicies")));
+    fx.cluster
+        .server
+        .expect()
+        .get()
+        .withPath("/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies")
+        .andReturn(
+            403,
+            MockCluster.status(
+                403, "Forbidden", "adminnetworkpolicies.policy.networking.k8s.io is forbidden"))
+        .always();
+    fx.cluster.namespace("a");
+    holeNamespace("a");
+
+    Map<String, NamespaceResult> by = byNamespace(fx.sweep(Map.of()));
+
+    assertThat(by.get("a").judgement().verdict()).isEqualTo(Verdict.PROTECTED);
+    assertThat(by.get("a").policy().unknownKinds())
+        .containsExactly("AdminNetworkPolicy (policy.networking.k8s.io), not listable");
+  }
+
+  static Map<String, NamespaceResult> byNamespace(SweepResult r) {
+    return r.namespaces().stream()
+        .collect(Collectors.toMap(NamespaceResult::namespace, Function.identity()));
   }
 }
