@@ -47,7 +47,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class AlertLab implements AutoCloseable {
   /** The namespaces and what their network does. */
   public static final List<String> SCENARIOS =
-      List.of("drop", "reject", "exposed", "reachable", "degraded", "flip");
+      List.of(
+          "drop", "reject", "exposed", "reachable", "degraded", "flip", "notenforced", "exempt");
+
+  /** Egress anywhere but the metadata addresses (the project's own example policy). */
+  private static final String CARVE_OUT =
+      """
+      egress:
+        - to:
+            - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32]}
+            - ipBlock: {cidr: '::/0', except: ['fd00:ec2::254/128']}
+      """;
 
   /** A notification the webhook received: one alert of Alertmanager's payload. */
   public record Notification(Instant at, String status, String alertname, String namespace) {}
@@ -87,6 +97,11 @@ public final class AlertLab implements AutoCloseable {
       scenario("degraded", "blackhole", "plain");
       labs.get("degraded").blockDns(true);
       scenario("flip", "blackhole", "aws-v1");
+      // the policy blocks the metadata service, the router lets it through: not enforced
+      scenario("notenforced", "open", "aws-v1");
+      // the router blocks it (the probe is protected), but the policy exempts app=web from the
+      // carve-out: web is exposed by policy
+      scenario("exempt", "blackhole", "aws-v1");
 
       cluster = new MockCluster();
       closeables.add(cluster);
@@ -102,6 +117,37 @@ public final class AlertLab implements AutoCloseable {
         cluster.namespace(s);
         kubelet.script(s, new AgentScript(labs.get(s), dir));
       }
+      policy("notenforced", "carve-out", "podSelector: {}\npolicyTypes: [Egress]\n" + CARVE_OUT);
+      policy(
+          "exempt",
+          "carve-out-but-web",
+          """
+          podSelector:
+            matchExpressions: [{key: app, operator: NotIn, values: [web]}]
+          policyTypes: [Egress]
+          """
+              + CARVE_OUT);
+      policy(
+          "exempt",
+          "web-anywhere",
+          "podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\negress: [{}]\n");
+      cluster
+          .admin
+          .resource(
+              JSON.unmarshal(
+                  """
+                  apiVersion: v1
+                  kind: Pod
+                  metadata:
+                    name: web-5d8f-x1
+                    namespace: exempt
+                    labels: {app: web}
+                    ownerReferences:
+                      - {apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f, uid: u-web, controller: true}
+                  spec: {containers: [{name: web, image: nginx}]}
+                  """,
+                  io.fabric8.kubernetes.api.model.Pod.class))
+          .create();
       // an opt-out, on record on the dashboard (never probed, never alerted within the lab)
       cluster.namespace("optout", Map.of(), Map.of("imds-prober.io/skip", "true"));
 
@@ -205,6 +251,21 @@ public final class AlertLab implements AutoCloseable {
     ProbeLab lab = labs.get(name);
     lab.imds.send("profile " + profile);
     lab.policyAll(policy);
+  }
+
+  private void policy(String namespace, String name, String spec) {
+    cluster
+        .admin
+        .resource(
+            JSON.unmarshal(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: "
+                    + name
+                    + ", namespace: "
+                    + namespace
+                    + "}\nspec:\n"
+                    + spec.indent(2),
+                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class))
+        .create();
   }
 
   /** The flip namespace's network opens: its IMDS answers as IMDSv1. */

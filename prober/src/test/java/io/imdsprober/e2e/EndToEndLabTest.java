@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,13 +23,26 @@ class EndToEndLabTest {
   static final Duration INTERVAL = Duration.ofSeconds(5);
 
   static boolean notified(AlertLab lab, String status, String namespace) {
+    return notified(lab, status, "ImdsProberMetadataExposed", namespace);
+  }
+
+  static boolean notified(AlertLab lab, String status, String alert, String namespace) {
     return lab.notifications.stream()
         .anyMatch(
             n ->
                 n.status().equals(status)
-                    && n.alertname().equals("ImdsProberMetadataExposed")
+                    && n.alertname().equals(alert)
                     && namespace.equals(n.namespace()));
   }
+
+  /** Every page the lab must send, as alertname/namespace; any other is a false alarm. */
+  static final Set<String> PAGES =
+      Set.of(
+          "ImdsProberMetadataExposed/exposed",
+          "ImdsProberMetadataExposed/flip",
+          "ImdsProberMetadataExposed/notenforced",
+          "ImdsProberPolicyNotEnforced/notenforced",
+          "ImdsProberWorkloadExposedByPolicy/exempt");
 
   @Test
   @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
@@ -43,7 +57,9 @@ class EndToEndLabTest {
               "exposed", "exposed",
               "reachable", "reachable",
               "degraded", "degraded",
-              "flip", "protected");
+              "flip", "protected",
+              "notenforced", "exposed",
+              "exempt", "exposed");
       await("first sweep of every scenario")
           .atMost(Duration.ofSeconds(120))
           .until(
@@ -85,6 +101,19 @@ class EndToEndLabTest {
               + " for: 1m, scrape and evaluation 1s, group_wait 1s)%n",
           latencyMs, INTERVAL.toSeconds());
       assertThat(notified(lab, "firing", "exposed")).as("the exposed namespace").isTrue();
+      await("the policy scenarios page: not enforced, and a workload exposed by policy")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  notified(lab, "firing", "ImdsProberPolicyNotEnforced", "notenforced")
+                      && notified(lab, "firing", "ImdsProberWorkloadExposedByPolicy", "exempt")
+                      && notified(lab, "firing", "ImdsProberMetadataExposed", "notenforced"));
+      String exempt = lab.metrics();
+      assertThat(exempt)
+          .contains("imds_prober_policy_workloads_exposed{namespace=\"exempt\"} 1.0")
+          .contains("imds_prober_policy_drift{kind=\"not-enforced\",namespace=\"notenforced\"} 1.0")
+          .contains(
+              "imds_prober_metadata_reachable{namespace=\"exempt\",target=\"169.254.169.254:80\"} 0.0");
 
       lab.fixFlip();
       await("the fixed namespace's alert resolves")
@@ -92,12 +121,10 @@ class EndToEndLabTest {
           .until(() -> notified(lab, "resolved", "flip"));
 
       assertThat(lab.notifications)
-          .as("notifications: ImdsProberMetadataExposed for exposed and flip only")
-          .allSatisfy(
-              n -> {
-                assertThat(n.alertname()).isEqualTo("ImdsProberMetadataExposed");
-                assertThat(n.namespace()).isIn("exposed", "flip");
-              });
+          .as(
+              "notifications: the expected pages only (no MetadataExposed for exempt, whose probe"
+                  + " was blocked; nothing for the namespaces blocked elsewhere)")
+          .allSatisfy(n -> assertThat(n.alertname() + "/" + n.namespace()).isIn(PAGES));
       assertThat(notified(lab, "resolved", "exposed")).isFalse();
 
       for (Map.Entry<String, String> q : DashboardQueries.all().entrySet()) {

@@ -30,7 +30,8 @@ class AlertRulesTest {
           "ImdsProberProbeTampered",
           "ImdsProberNoRecentSweep",
           "ImdsProberOptOut",
-          "ImdsProberPolicyNotEnforced");
+          "ImdsProberPolicyNotEnforced",
+          "ImdsProberWorkloadExposedByPolicy");
 
   @SuppressWarnings("unchecked")
   static List<Map<String, Object>> rules() throws Exception {

@@ -3,6 +3,7 @@ package io.imdsprober.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.imdsprober.config.Config;
 import io.imdsprober.metrics.Promtool;
 import io.imdsprober.serve.ProberService;
@@ -48,7 +49,9 @@ class DashboardTest {
             "DNS and egress success",
             "Probe failures by reason",
             "Sweep duration",
-            "Freshness per namespace");
+            "Freshness per namespace",
+            "Workloads exposed by policy",
+            "Policy drift");
     List<Map<String, Object>> vars =
         (List<Map<String, Object>>) ((Map<String, Object>) dash.get("templating")).get("list");
     assertThat(vars)
@@ -90,6 +93,25 @@ class DashboardTest {
       cluster.namespace("open");
       cluster.namespace("quiet", Map.of(), Map.of("imds-prober.io/skip", "true"));
       kubelet.script("open", FakeKubelet.facts(ProbeFacts.EXPOSED));
+      // open denies all egress by policy, yet its probe reached the endpoint: drift not-enforced
+      cluster
+          .admin
+          .network()
+          .v1()
+          .networkPolicies()
+          .inNamespace("open")
+          .resource(
+              new NetworkPolicyBuilder()
+                  .withNewMetadata()
+                  .withName("deny-egress")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withNewPodSelector()
+                  .endPodSelector()
+                  .withPolicyTypes("Egress")
+                  .endSpec()
+                  .build())
+          .create();
       Config config = TestServe.config(Map.of());
       TestServe serve = TestServe.of(cluster, dir, config, Clock.systemUTC(), "dash", "test");
       ProberService service = serve.service();
