@@ -189,7 +189,7 @@ class OpenReportsTest {
     Set<String> used = new HashSet<>();
     for (RecordedRequest req : cluster.proberRequests(MockCluster.ANY_PROBER)) {
       RbacTest.Access a = RbacTest.access(req);
-      if (!"openreports.io".equals(a.group())) {
+      if (a == null || !"openreports.io".equals(a.group())) {
         continue;
       }
       assertThat(rules).as("%s is granted", a).anyMatch(rule -> RbacTest.allows(rule, a));
