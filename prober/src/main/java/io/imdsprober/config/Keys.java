@@ -257,6 +257,20 @@ public final class Keys {
           "20s",
           "serve: on SIGTERM, how long a running sweep may take before it is cancelled",
           duration(Duration.ZERO));
+  public static final Key<Boolean> SERVE_REACT_TO_CHANGES =
+      new Key<>(
+          "serve.reactToChanges",
+          true,
+          "serve: re-probe a namespace soon after a NetworkPolicy, label or imds-prober.io"
+              + " annotation of it changes, or when it is created",
+          bool());
+  public static final Key<Duration> SERVE_CHANGE_DEBOUNCE =
+      new Key<>(
+          "serve.changeDebounce",
+          "2s",
+          "serve: a namespace is re-probed once no change to it has come for this long (at most"
+              + " 5 times this after its first change)",
+          duration(Duration.ZERO));
   public static final Key<Boolean> EVENTS_ENABLED =
       new Key<>(
           "events.enabled",
@@ -356,6 +370,8 @@ public final class Keys {
           SERVE_METRICS_PORT,
           SERVE_BIND_ADDRESS,
           SERVE_SHUTDOWN_GRACE,
+          SERVE_REACT_TO_CHANGES,
+          SERVE_CHANGE_DEBOUNCE,
           EVENTS_ENABLED,
           REPORTS_ENABLED,
           LEADER_ELECTION_ENABLED,

@@ -29,10 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 
 /**
- * The metrics contract (DESIGN.md "Metrics contract") over Micrometer's Prometheus registry. Only
- * finished sweeps are read. Per-namespace series follow the latest sweep: a namespace that is gone
- * or skipped loses them, and one whose probe produced no facts keeps only its status and the time
- * facts last arrived.
+ * The metrics contract (DESIGN.md "Metrics contract") over Micrometer's Prometheus registry. Each
+ * namespace's series follow its latest result, published as its probe finishes ({@link #publish});
+ * a sweep's own series when it ends ({@link #finish}). A namespace that is gone loses its series, a
+ * skipped one keeps only its opt-out, and one whose probe produced no facts keeps only its status
+ * and the time facts last arrived. The series are rebuilt at scrape time, once per batch of
+ * results, not once per result.
  */
 public final class ProberMetrics {
   /** Sweep outcomes: every namespace judged, some not, none probed at all. */
@@ -53,7 +55,11 @@ public final class ProberMetrics {
   private final MultiGauge policyExposed;
   private final MultiGauge policyDrift;
   private final Timer sweepDuration;
+  private final Timer changeToResult;
   private final Map<String, Double> lastFacts = new HashMap<>();
+  private final Map<String, NamespaceResult> current = new java.util.TreeMap<>();
+  private final Map<String, Double> publishedAt = new HashMap<>();
+  private boolean dirty;
   private final Map<List<String>, Counter> failures = new HashMap<>();
   private final AtomicLong lastSuccessMillis = new AtomicLong();
   private Gauge lastSuccess;
@@ -123,6 +129,20 @@ public final class ProberMetrics {
                 Duration.ofMinutes(5),
                 Duration.ofMinutes(10))
             .register(registry);
+    changeToResult =
+        Timer.builder("imds.prober.change.to.result")
+            .description(
+                "From a change seen (a NetworkPolicy, a new namespace, an imds-prober.io"
+                    + " annotation) to the affected namespace's new result")
+            .serviceLevelObjectives(
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(15),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(1),
+                Duration.ofMinutes(5))
+            .register(registry);
     for (String result : List.of(COMPLETE, PARTIAL, FAILED)) {
       sweeps(result);
     }
@@ -143,8 +163,11 @@ public final class ProberMetrics {
     return registry;
   }
 
-  /** The text exposition of every series. */
+  /** The text exposition of every series (the per-namespace ones rebuilt if results came in). */
   public String scrape() {
+    synchronized (this) {
+      flush();
+    }
     return registry.scrape();
   }
 
@@ -154,8 +177,56 @@ public final class ProberMetrics {
     sweepDuration.record(took);
   }
 
-  /** Takes in a finished sweep. */
+  /**
+   * Takes in a finished sweep as a whole ({@code sweep --once}): every namespace's result, then the
+   * sweep's own metrics.
+   */
   public synchronized void record(SweepResult result) {
+    double at = result.started().toEpochMilli() / 1000.0 + result.durationMs() / 1000.0;
+    for (NamespaceResult r : result.namespaces()) {
+      publish(r, at);
+    }
+    finish(result);
+  }
+
+  /**
+   * Takes in one namespace's result as soon as its probe is over (DESIGN.md "Scale and freshness":
+   * published as each probe finishes). A result older than the one already published for the
+   * namespace (a sweep that started before a re-probe) is ignored.
+   *
+   * @param at when the result was read (Unix seconds): the namespace's last-probe time
+   */
+  public synchronized void publish(NamespaceResult r, double at) {
+    Double before = publishedAt.get(r.namespace());
+    if (before != null && before > at) {
+      return;
+    }
+    if (r.judgement().verdict() == Verdict.SKIPPED) {
+      drop(r.namespace()); // opted out: no staleness, no failures, only the opt-out series
+    }
+    publishedAt.put(r.namespace(), at);
+    current.put(r.namespace(), r);
+    if (r.judgement().verdict() != Verdict.SKIPPED) {
+      if (r.judgement().verdict() == Verdict.ERROR) {
+        failure(r.namespace(), r.judgement().reason()).increment();
+      }
+      if (r.facts() != null) {
+        lastFacts.put(r.namespace(), at);
+      }
+    }
+    dirty = true;
+  }
+
+  /** How long from a change seen (a policy, a namespace) to its namespace's new result. */
+  public void changeToResult(Duration took) {
+    changeToResult.record(took);
+  }
+
+  /**
+   * A sweep is over: its own metrics, and the namespaces it did not cover (gone, no longer
+   * targeted) lose their series. A sweep that probed nothing ({@code fatal}) keeps them.
+   */
+  public synchronized void finish(SweepResult result) {
     String outcome =
         result.fatal() != null
             ? FAILED
@@ -164,53 +235,85 @@ public final class ProberMetrics {
                 : COMPLETE;
     sweeps(outcome).increment();
     sweepDuration.record(Duration.ofMillis(result.durationMs()));
+    if (result.fatal() == null) {
+      Set<String> covered = new HashSet<>();
+      result.namespaces().forEach(n -> covered.add(n.namespace()));
+      Set<String> gone = new HashSet<>(current.keySet());
+      gone.removeAll(covered);
+      gone.forEach(this::drop);
+    }
+    flush();
+    if (outcome.equals(COMPLETE)) {
+      markSuccess(result);
+    }
+  }
 
+  /** A namespace that is gone (deleted, no longer targeted) loses its series at once. */
+  public synchronized void forget(String namespace) {
+    drop(namespace);
+    flush();
+  }
+
+  private void drop(String namespace) {
+    current.remove(namespace);
+    publishedAt.remove(namespace);
+    lastFacts.remove(namespace);
+    failures
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (!e.getKey().get(0).equals(namespace)) {
+                return false;
+              }
+              registry.remove(e.getValue());
+              return true;
+            });
+    dirty = true;
+  }
+
+  /** The per-namespace series from the results published so far, when they changed. */
+  private void flush() {
+    if (!dirty) {
+      return;
+    }
+    dirty = false;
     List<Row<?>> status = new ArrayList<>();
     List<Row<?>> reachable = new ArrayList<>();
     List<Row<?>> success = new ArrayList<>();
     List<Row<?>> duration = new ArrayList<>();
     List<Row<?>> delay = new ArrayList<>();
-    Set<String> present = new HashSet<>();
     List<Row<?>> optOut = new ArrayList<>();
-    for (NamespaceResult r : result.namespaces()) {
-      if (r.judgement().verdict() == Verdict.SKIPPED) {
-        optOut.add(Row.of(Tags.of("namespace", r.namespace(), "kind", "skip"), 1));
-      } else if (r.expectations() != null
-          && r.expectations().metadata() == Expectations.Metadata.REACHABLE) {
-        optOut.add(Row.of(Tags.of("namespace", r.namespace(), "kind", "expect-reachable"), 1));
-      }
-    }
     List<Row<?>> exposedByPolicy = new ArrayList<>();
     List<Row<?>> drift = new ArrayList<>();
-    for (NamespaceResult r : result.namespaces()) {
-      if (r.policy() != null) {
-        exposedByPolicy.add(
-            Row.of(Tags.of("namespace", r.namespace()), r.policy().mayReach().size()));
-        r.policy()
-            .drift()
-            .forEach(
-                d -> drift.add(Row.of(Tags.of("namespace", r.namespace(), "kind", d.word()), 1)));
-      }
+    Map<Verdict, Integer> perVerdict = new java.util.EnumMap<>(Verdict.class);
+    for (Verdict v : Verdict.values()) {
+      perVerdict.put(v, 0);
     }
-    double now = result.started().toEpochMilli() / 1000.0 + result.durationMs() / 1000.0;
-    for (NamespaceResult r : result.namespaces()) {
+    for (NamespaceResult r : current.values()) {
+      String ns = r.namespace();
       Judgement j = r.judgement();
+      perVerdict.merge(j.verdict(), 1, Integer::sum);
       if (j.verdict() == Verdict.SKIPPED) {
+        optOut.add(Row.of(Tags.of("namespace", ns, "kind", "skip"), 1));
         continue;
       }
-      String ns = r.namespace();
-      present.add(ns);
+      if (r.expectations() != null
+          && r.expectations().metadata() == Expectations.Metadata.REACHABLE) {
+        optOut.add(Row.of(Tags.of("namespace", ns, "kind", "expect-reachable"), 1));
+      }
+      if (r.policy() != null) {
+        exposedByPolicy.add(Row.of(Tags.of("namespace", ns), r.policy().mayReach().size()));
+        r.policy()
+            .drift()
+            .forEach(d -> drift.add(Row.of(Tags.of("namespace", ns, "kind", d.word()), 1)));
+      }
       for (Verdict v : Verdict.values()) {
         status.add(Row.of(Tags.of("namespace", ns, "status", v.word()), v == j.verdict() ? 1 : 0));
-      }
-      if (j.verdict() == Verdict.ERROR) {
-        failure(ns, j.reason()).increment();
       }
       Facts f = r.facts();
       if (f == null) {
         continue;
       }
-      lastFacts.put(ns, now);
       for (MetadataFact m : f.metadata()) {
         reachable.add(
             Row.of(
@@ -229,21 +332,10 @@ public final class ProberMetrics {
       }
       delay.add(Row.of(Tags.of("namespace", ns), opened / 1000.0));
     }
-    lastFacts.keySet().retainAll(present);
     List<Row<?>> last = new ArrayList<>();
     lastFacts.forEach((ns, t) -> last.add(Row.of(Tags.of("namespace", ns), t)));
-    failures
-        .entrySet()
-        .removeIf(
-            e -> {
-              if (present.contains(e.getKey().get(0))) {
-                return false;
-              }
-              registry.remove(e.getValue());
-              return true;
-            });
     List<Row<?>> counts = new ArrayList<>();
-    result.counts().forEach((v, n) -> counts.add(Row.of(Tags.of("status", v.word()), n)));
+    perVerdict.forEach((v, n) -> counts.add(Row.of(Tags.of("status", v.word()), n)));
 
     namespaceStatus.register(status, true);
     metadataReachable.register(reachable, true);
@@ -255,9 +347,6 @@ public final class ProberMetrics {
     optOuts.register(optOut, true);
     policyExposed.register(exposedByPolicy, true);
     policyDrift.register(drift, true);
-    if (outcome.equals(COMPLETE)) {
-      markSuccess(result);
-    }
   }
 
   /**
@@ -280,6 +369,9 @@ public final class ProberMetrics {
       g.register(List.of(), true);
     }
     lastFacts.clear();
+    current.clear();
+    publishedAt.clear();
+    dirty = false;
     failures.values().forEach(registry::remove);
     failures.clear();
   }

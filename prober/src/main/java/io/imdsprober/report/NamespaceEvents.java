@@ -55,79 +55,93 @@ public final class NamespaceEvents {
    */
   public void recordTampering(SweepResult result) {
     for (NamespaceResult r : result.namespaces()) {
-      if (r.judgement().verdict() == Verdict.ERROR
-          && Failure.TAMPERED.equals(r.judgement().reason())) {
-        emit(
-            r.namespace(),
-            "Warning",
-            TAMPERED,
-            "The metadata probe was tampered with, so this namespace is not judged: "
-                + r.detail()
-                + " (sweep "
-                + result.id()
-                + ")");
-      }
+      tampering(result.id(), r);
+    }
+  }
+
+  private void tampering(String sweepId, NamespaceResult r) {
+    if (r.judgement().verdict() == Verdict.ERROR
+        && Failure.TAMPERED.equals(r.judgement().reason())) {
+      emit(
+          r.namespace(),
+          "Warning",
+          TAMPERED,
+          "The metadata probe was tampered with, so this namespace is not judged: "
+              + r.detail()
+              + " (sweep "
+              + sweepId
+              + ")");
     }
   }
 
   /** Records the events a finished sweep calls for. */
   public synchronized void record(SweepResult result) {
-    recordTampering(result);
-    Set<String> seen = new HashSet<>();
     for (NamespaceResult r : result.namespaces()) {
-      String ns = r.namespace();
-      seen.add(ns);
-      Verdict now = r.judgement().verdict();
-      Verdict before = last.get(ns);
-      if (now == Verdict.ERROR) {
-        // no facts: neither an exposure nor a recovery; said once per reason (tampering always)
-        String reason = r.judgement().reason();
-        if (!reason.equals(lastError.put(ns, reason)) && !Failure.TAMPERED.equals(reason)) {
-          emit(
-              ns,
-              "Warning",
-              FAILED,
-              "The metadata probe gave no verdict ("
-                  + reason
-                  + "): "
-                  + (r.detail().isEmpty() ? "no detail" : r.detail())
-                  + " (sweep "
-                  + result.id()
-                  + ")");
-        }
-        continue;
-      }
-      lastError.remove(ns);
-      last.put(ns, now);
-      boolean exposedNow = now == Verdict.EXPOSED && !r.judgement().asExpected();
-      boolean exposedBefore = before == Verdict.EXPOSED;
-      if (exposedNow && !exposedBefore) {
+      publish(result.id(), r);
+    }
+    Set<String> seen = new HashSet<>();
+    result.namespaces().forEach(r -> seen.add(r.namespace()));
+    retain(seen);
+  }
+
+  /** Forgets the namespaces a sweep no longer covers (a later exposure there is news again). */
+  public synchronized void retain(Set<String> namespaces) {
+    last.keySet().retainAll(namespaces);
+    lastError.keySet().retainAll(namespaces);
+  }
+
+  /** Records the events one namespace's new result calls for, as soon as it is known. */
+  public synchronized void publish(String sweepId, NamespaceResult r) {
+    tampering(sweepId, r);
+    String ns = r.namespace();
+    Verdict now = r.judgement().verdict();
+    Verdict before = last.get(ns);
+    if (now == Verdict.ERROR) {
+      // no facts: neither an exposure nor a recovery; said once per reason (tampering always)
+      String reason = r.judgement().reason();
+      if (!reason.equals(lastError.put(ns, reason)) && !Failure.TAMPERED.equals(reason)) {
         emit(
             ns,
             "Warning",
-            EXPOSED,
-            "Pods in this namespace can reach the cloud metadata"
-                + " service: "
-                + r.judgement().reason()
+            FAILED,
+            "The metadata probe gave no verdict ("
+                + reason
+                + "): "
+                + (r.detail().isEmpty() ? "no detail" : r.detail())
                 + " (sweep "
-                + result.id()
-                + ")");
-      } else if (!exposedNow && exposedBefore && now != Verdict.SKIPPED) {
-        emit(
-            ns,
-            "Normal",
-            RECOVERED,
-            "The cloud metadata service is no longer exposed: "
-                + now.word()
-                + ", "
-                + r.judgement().reason()
-                + " (sweep "
-                + result.id()
+                + sweepId
                 + ")");
       }
+      return;
     }
-    last.keySet().retainAll(seen);
-    lastError.keySet().retainAll(seen);
+    lastError.remove(ns);
+    last.put(ns, now);
+    boolean exposedNow = now == Verdict.EXPOSED && !r.judgement().asExpected();
+    boolean exposedBefore = before == Verdict.EXPOSED;
+    if (exposedNow && !exposedBefore) {
+      emit(
+          ns,
+          "Warning",
+          EXPOSED,
+          "Pods in this namespace can reach the cloud metadata"
+              + " service: "
+              + r.judgement().reason()
+              + " (sweep "
+              + sweepId
+              + ")");
+    } else if (!exposedNow && exposedBefore && now != Verdict.SKIPPED) {
+      emit(
+          ns,
+          "Normal",
+          RECOVERED,
+          "The cloud metadata service is no longer exposed: "
+              + now.word()
+              + ", "
+              + r.judgement().reason()
+              + " (sweep "
+              + sweepId
+              + ")");
+    }
   }
 
   private void emit(String ns, String type, String reason, String message) {

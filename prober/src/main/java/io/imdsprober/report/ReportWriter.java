@@ -36,22 +36,56 @@ public final class ReportWriter {
       return 0;
     }
     int failed = 0;
+    for (GenericKubernetesResource report : OpenReports.of(sweep)) {
+      failed += put(report);
+    }
+    return failed + deleteUntargeted(sweep);
+  }
+
+  /**
+   * Writes one namespace's report as soon as its result is known.
+   *
+   * @return 1 when it could not be written, else 0
+   */
+  public int writeOne(String sweepId, NamespaceResult result) {
+    int failed = 0;
+    for (GenericKubernetesResource report :
+        OpenReports.of(
+            new SweepResult(
+                sweepId, java.time.Instant.now(), 0, java.util.List.of(result), null))) {
+      failed += put(report);
+    }
+    return failed;
+  }
+
+  private int put(GenericKubernetesResource report) {
+    String ns = report.getMetadata().getNamespace();
+    try {
+      client
+          .genericKubernetesResources(OpenReports.CONTEXT)
+          .inNamespace(ns)
+          .resource(report)
+          .createOr(NonDeletingOperation::update);
+      return 0;
+    } catch (KubernetesClientException e) {
+      logger.warn("{}: could not write its OpenReports Report: {}", ns, e.getMessage());
+      return 1;
+    }
+  }
+
+  /**
+   * Deletes the reports of namespaces a sweep that ran no longer targets.
+   *
+   * @return how many Reports could not be listed or deleted
+   */
+  public int deleteUntargeted(SweepResult sweep) {
+    if (sweep.fatal() != null) {
+      return 0;
+    }
+    int failed = 0;
     Set<String> targeted = new HashSet<>();
     for (NamespaceResult r : sweep.namespaces()) {
       targeted.add(r.namespace());
-    }
-    for (GenericKubernetesResource report : OpenReports.of(sweep)) {
-      String ns = report.getMetadata().getNamespace();
-      try {
-        client
-            .genericKubernetesResources(OpenReports.CONTEXT)
-            .inNamespace(ns)
-            .resource(report)
-            .createOr(NonDeletingOperation::update);
-      } catch (KubernetesClientException e) {
-        failed++;
-        logger.warn("{}: could not write its OpenReports Report: {}", ns, e.getMessage());
-      }
     }
     List<GenericKubernetesResource> ours;
     try {

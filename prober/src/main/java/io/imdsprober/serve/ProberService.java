@@ -12,6 +12,7 @@ import io.imdsprober.report.ReportWriter;
 import io.imdsprober.schedule.SweepScheduler;
 import io.imdsprober.sweep.AdmissionParams;
 import io.imdsprober.sweep.ApiErrors;
+import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepException;
 import io.imdsprober.sweep.SweepResult;
 import io.imdsprober.sweep.Sweeper;
@@ -25,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code serve}: sweeps on a schedule while this replica holds the Lease, the metrics of the last
- * sweep, Events on exposure, and the HTTP endpoints. Only finished sweeps reach metrics and events.
+ * {@code serve}: sweeps on a schedule while this replica holds the Lease, re-probes a namespace
+ * soon after a change to it ({@link ChangeReprobes}), publishes each namespace's result (metrics,
+ * Event, report) as soon as its probe is over, and serves the HTTP endpoints.
  */
 public final class ProberService implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ProberService.class);
@@ -44,6 +46,7 @@ public final class ProberService implements AutoCloseable {
   private final String image;
   private final String identity;
   private final Sweeper sweeper;
+  private final ChangeReprobes changes;
   private final ProberMetrics metrics;
   private final NamespaceEvents events;
   private final SweepScheduler scheduler;
@@ -86,6 +89,17 @@ public final class ProberService implements AutoCloseable {
     this.sweeper = new Sweeper(client, config, image, timing, clock);
     this.metrics = new ProberMetrics(version);
     this.events = new NamespaceEvents(client, clock, identity);
+    this.changes =
+        config.get(Keys.SERVE_REACT_TO_CHANGES)
+            ? new ChangeReprobes(
+                client,
+                config,
+                clock,
+                sweeper,
+                () -> leading.get() && !stopping,
+                this::publish,
+                metrics)
+            : null;
     this.scheduler =
         new SweepScheduler(
             this::sweepOnce, config.get(Keys.SERVE_SCHEDULE), config.get(Keys.SERVE_INTERVAL));
@@ -100,6 +114,9 @@ public final class ProberService implements AutoCloseable {
     AdmissionParams.check(client, config, image);
     http.start();
     logger.info("serving /metrics, /healthz, /readyz on port {}", http.port());
+    if (changes != null) {
+      changes.start();
+    }
     if (!config.get(Keys.LEADER_ELECTION_ENABLED)) {
       startLeading();
       return;
@@ -146,6 +163,9 @@ public final class ProberService implements AutoCloseable {
     leadingSince = null;
     scheduler.pause();
     sweeper.cancel();
+    if (changes != null) {
+      changes.clear();
+    }
     metrics.forgetNamespaces();
   }
 
@@ -160,11 +180,11 @@ public final class ProberService implements AutoCloseable {
       sweeping = true;
     }
     try {
-      SweepResult result = sweeper.sweep();
+      SweepResult result = sweeper.sweep(null, this::publish);
       if (!leading.get()) {
         return; // lost the Lease meanwhile: the new leader reports
       }
-      metrics.record(result);
+      metrics.finish(result);
       last = result;
       if (result.fatal() != null) {
         // nothing was probed (no target namespace, no permission): not a completed sweep
@@ -172,10 +192,12 @@ public final class ProberService implements AutoCloseable {
         return;
       }
       if (config.get(Keys.EVENTS_ENABLED)) {
-        events.record(result);
+        java.util.Set<String> covered = new java.util.HashSet<>();
+        result.namespaces().forEach(n -> covered.add(n.namespace()));
+        events.retain(covered);
       }
       if (config.get(Keys.REPORTS_ENABLED)) {
-        new ReportWriter(client).write(result);
+        new ReportWriter(client).deleteUntargeted(result);
       }
       sweptWhileLeading = true;
       lastCompleted = clock.instant();
@@ -198,6 +220,23 @@ public final class ProberService implements AutoCloseable {
         sweepLock.notifyAll();
       }
       sweepHook.accept(t0, clock.instant());
+    }
+  }
+
+  /**
+   * One namespace's new result, from a scheduled sweep or a re-probe, as soon as it is known:
+   * metrics, its Event, its report. Ignored once this replica no longer leads.
+   */
+  private void publish(String sweepId, NamespaceResult r) {
+    if (!leading.get()) {
+      return;
+    }
+    metrics.publish(r, clock.millis() / 1000.0);
+    if (config.get(Keys.EVENTS_ENABLED)) {
+      events.publish(sweepId, r);
+    }
+    if (config.get(Keys.REPORTS_ENABLED)) {
+      new ReportWriter(client).writeOne(sweepId, r);
     }
   }
 
@@ -332,6 +371,9 @@ public final class ProberService implements AutoCloseable {
       c.close();
     }
     scheduler.close();
+    if (changes != null) {
+      changes.close();
+    }
     sweeper.close();
     http.close();
   }

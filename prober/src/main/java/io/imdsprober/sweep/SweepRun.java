@@ -26,6 +26,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,9 @@ final class SweepRun implements ProbeWatch.Run {
   /** How long past the sweep deadline a probe's own clean-up may take before it is let go. */
   private static final Duration LET_GO = Duration.ofSeconds(5);
 
+  /** How often a launch waiting for a namespace another probe holds looks again. */
+  private static final Duration BUSY_POLL = Duration.ofMillis(100);
+
   private final String id;
   private final ProbeJobs jobs;
   private final ProbeApi api;
@@ -55,6 +59,7 @@ final class SweepRun implements ProbeWatch.Run {
   private final ProbeWatch watch;
   private final ProbeOutcomes outcomes;
   private final Semaphore slots;
+  private final java.util.Set<String> busy;
   final AtomicInteger rbacDenied = new AtomicInteger();
   final java.util.Set<String> rbacDeniedNamespaces = ConcurrentHashMap.newKeySet();
   volatile String rbacDetail;
@@ -71,7 +76,9 @@ final class SweepRun implements ProbeWatch.Run {
       Sweeper.Timing timing,
       Clock clock,
       ScheduledExecutorService timers,
-      ExecutorService workers) {
+      ExecutorService workers,
+      Semaphore slots,
+      java.util.Set<String> busy) {
     this.id = id;
     this.jobs = jobs;
     this.api = api;
@@ -83,7 +90,8 @@ final class SweepRun implements ProbeWatch.Run {
     this.jobName = ProbeJobs.jobName(id);
     this.watch = new ProbeWatch(id, inFlight, this);
     this.outcomes = new ProbeOutcomes(api, config, cluster, id);
-    this.slots = new Semaphore(config.get(Keys.PROBE_MAX_IN_FLIGHT));
+    this.slots = slots;
+    this.busy = busy;
   }
 
   /** When the sweep gives up on its open probes, once it has begun; null before. */
@@ -109,7 +117,10 @@ final class SweepRun implements ProbeWatch.Run {
         .plus(Duration.ofMinutes(1));
   }
 
-  List<NamespaceResult> execute(List<Target> targets) {
+  /**
+   * @param published told each namespace's result (with its expectations) as soon as it is known
+   */
+  List<NamespaceResult> execute(List<Target> targets, Consumer<NamespaceResult> published) {
     List<CompletableFuture<NamespaceResult>> futures = new ArrayList<>();
     List<Probe> probes = new ArrayList<>();
     for (Target t : targets) {
@@ -123,6 +134,7 @@ final class SweepRun implements ProbeWatch.Run {
                 NamespaceResult.failed(t.namespace(), new Failure(Failure.INVALID, t.invalid()))));
       }
     }
+    futures.forEach(f -> published.accept(f.join()));
     List<Target> due = targets.stream().filter(Target::probed).toList();
     probed = due.size();
     Duration bound = deadlineFor(config, timing, due.size());
@@ -136,6 +148,7 @@ final class SweepRun implements ProbeWatch.Run {
         Probe p = new Probe(t, jobs.job(t, id));
         probes.add(p);
         futures.add(p.result);
+        p.result.thenAccept(r -> published.accept(r.withExpectations(t.expectations())));
         launch(p);
       }
       awaitUntilDeadline(futures);
@@ -209,7 +222,7 @@ final class SweepRun implements ProbeWatch.Run {
 
   private void launch(Probe probe) {
     Target target = probe.target;
-    if (!acquire()) {
+    if (!acquire(target.namespace())) {
       probe.claimed.set(true);
       probe.result.complete(
           cancelled
@@ -226,6 +239,7 @@ final class SweepRun implements ProbeWatch.Run {
     probe.result.whenComplete(
         (r, e) -> {
           inFlight.remove(target.namespace(), probe);
+          busy.remove(target.namespace());
           slots.release();
         });
     inFlight.put(target.namespace(), probe);
@@ -287,25 +301,36 @@ final class SweepRun implements ProbeWatch.Run {
         target.namespace(), new Failure(Failure.TIMEOUT, "sweep cancelled"));
   }
 
-  private boolean acquire() {
+  /**
+   * The namespace to itself (a probe of it in flight elsewhere, a re-probe, is waited for) and a
+   * slot within the in-flight bound, both before the sweep deadline.
+   */
+  private boolean acquire(String namespace) {
     if (cancelled) {
       return false;
     }
     try {
+      while (!busy.add(namespace)) {
+        if (cancelled || !clock.instant().isBefore(deadline)) {
+          return false;
+        }
+        Thread.sleep(BUSY_POLL.toMillis());
+      }
       long left = Duration.between(clock.instant(), deadline).toMillis();
-      return left > 0 && slots.tryAcquire(left, TimeUnit.MILLISECONDS) && !releaseIfCancelled();
+      if (left > 0 && slots.tryAcquire(left, TimeUnit.MILLISECONDS)) {
+        if (!cancelled) {
+          return true;
+        }
+        slots.release();
+      }
+      busy.remove(namespace);
+      return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      busy.remove(namespace);
       cancelled = true;
       return false;
     }
-  }
-
-  private boolean releaseIfCancelled() {
-    if (cancelled) {
-      slots.release();
-    }
-    return cancelled;
   }
 
   /** The trusted pod of a probe is over: its result is read on a worker. */

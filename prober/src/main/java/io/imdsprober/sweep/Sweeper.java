@@ -13,10 +13,15 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +54,41 @@ public final class Sweeper implements AutoCloseable {
   private final ExecutorService workers;
   private volatile SweepRun current;
 
+  /** Probe Jobs in flight, bounded by {@code probe.maxInFlight}: shared by sweepers that share. */
+  private final Semaphore slots;
+
+  /** Namespaces with a probe in flight: never two probes of one namespace at once. */
+  private final Set<String> busy;
+
   /** Set by {@link #cancel()}: a sweep cancelled before its run began creates no Job. */
   private volatile AtomicBoolean cancelToken;
 
   public Sweeper(KubernetesClient client, Config config, String image, Timing timing, Clock clock) {
+    this(
+        client,
+        config,
+        image,
+        timing,
+        clock,
+        new Semaphore(config.get(Keys.PROBE_MAX_IN_FLIGHT)),
+        ConcurrentHashMap.newKeySet());
+  }
+
+  /** A sweeper that shares {@code other}'s in-flight bound and busy namespaces. */
+  public Sweeper(Sweeper other, KubernetesClient client) {
+    this(client, other.config, other.image, other.timing, other.clock, other.slots, other.busy);
+  }
+
+  private Sweeper(
+      KubernetesClient client,
+      Config config,
+      String image,
+      Timing timing,
+      Clock clock,
+      Semaphore slots,
+      Set<String> busy) {
+    this.slots = slots;
+    this.busy = busy;
     this.api = new ProbeApi(client, config);
     this.config = config;
     this.image = image;
@@ -83,14 +119,34 @@ public final class Sweeper implements AutoCloseable {
    *     missing before any Job was made)
    */
   public SweepResult sweep() {
+    return sweep(null, (id, r) -> {});
+  }
+
+  /**
+   * One sweep, each namespace's result handed to {@code published} as soon as it is known (with its
+   * prediction by policy), from the sweep's worker threads.
+   *
+   * @param only the namespaces to probe (a re-probe after a change: no orphan clean-up, and no
+   *     error when none of them is a target any more), or null for every target
+   */
+  public SweepResult sweep(Set<String> only, BiConsumer<String, NamespaceResult> published) {
     Instant started = clock.instant();
     String id = SweepIds.next(started);
     AtomicBoolean cancelled = new AtomicBoolean();
     cancelToken = cancelled;
-    Orphans.delete(api, id, started, config.get(Keys.ORPHAN_MAX_AGE));
+    if (only == null) {
+      Orphans.delete(api, id, started, config.get(Keys.ORPHAN_MAX_AGE));
+    }
     List<Namespace> namespaces = api.namespaces();
     Cluster cluster = Cluster.of(api.nodes(), config.get(Keys.METADATA_PROFILE));
     List<Target> targets = Targets.select(namespaces, config);
+    if (only != null) {
+      targets = targets.stream().filter(t -> only.contains(t.namespace())).toList();
+      if (targets.isEmpty()) {
+        return new SweepResult(
+            id, started, Duration.between(started, clock.instant()).toMillis(), List.of(), null);
+      }
+    }
     if (targets.isEmpty() && !config.get(Keys.NAMESPACE_ALLOW_EMPTY)) {
       String fatal = Targets.noneSelected(namespaces.size(), config);
       logger.error("sweep {}: {}", id, fatal);
@@ -114,22 +170,36 @@ public final class Sweeper implements AutoCloseable {
             timing,
             clock,
             timers,
-            workers);
+            workers,
+            slots,
+            busy);
     current = run;
     if (cancelled.get()) {
       run.cancel(); // cancelled while listing: every probe ends at once, no Job is made
     }
     // the policies as they are when the probes start; without them, no prediction (warned)
     ClusterPolicies.Listing policies = policies(id);
+    Map<String, Target> byName = new HashMap<>();
+    targets.forEach(t -> byName.put(t.namespace(), t));
+    List<String> exposureTargets = cluster.exposureTargets(config);
+    UnaryOperator<NamespaceResult> predicted =
+        policies == null
+            ? r -> r
+            : r ->
+                PolicyPredictions.apply(List.of(r), byName, policies, config, exposureTargets, id)
+                    .get(0);
     try {
-      List<NamespaceResult> results = run.execute(targets);
-      if (policies != null) {
-        Map<String, Target> byName = new HashMap<>();
-        targets.forEach(t -> byName.put(t.namespace(), t));
-        results =
-            PolicyPredictions.apply(
-                results, byName, policies, config, cluster.exposureTargets(config), id);
-      }
+      List<NamespaceResult> results =
+          run.execute(
+              targets,
+              r -> {
+                try {
+                  published.accept(id, predicted.apply(r));
+                } catch (RuntimeException e) {
+                  logger.error("{}: cannot publish its result", r.namespace(), e);
+                }
+              });
+      results = results.stream().map(predicted).toList();
       return result(id, started, run, results);
     } finally {
       current = null;
@@ -170,6 +240,11 @@ public final class Sweeper implements AutoCloseable {
     SweepResult result = new SweepResult(id, started, ms, results, fatal);
     logger.info("sweep {} done in {} ms: {}", id, ms, summary(result));
     return result;
+  }
+
+  /** Whether a probe of {@code namespace} is in flight (in this sweeper or one that shares). */
+  public boolean busy(String namespace) {
+    return busy.contains(namespace);
   }
 
   /** When the running sweep gives up on its open probes; null when none runs or before it knows. */

@@ -1,0 +1,134 @@
+package io.imdsprober.serve;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.imdsprober.changes.ChangeQueue;
+import io.imdsprober.changes.ChangeWatcher;
+import io.imdsprober.config.Config;
+import io.imdsprober.config.Keys;
+import io.imdsprober.metrics.ProberMetrics;
+import io.imdsprober.sweep.NamespaceResult;
+import io.imdsprober.sweep.SweepException;
+import io.imdsprober.sweep.Sweeper;
+import io.imdsprober.util.Threads;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-probes between scheduled sweeps (DESIGN.md "Scale and freshness"): the changes {@link
+ * ChangeWatcher} sees go to a debounced {@link ChangeQueue}; every {@link #TICK} the namespaces due
+ * run as one small sweep of their own, with a sweeper that shares the scheduled one's in-flight
+ * bound and busy namespaces (never two probes of one namespace at once). One re-probe batch at a
+ * time: changes that come meanwhile make the next batch. Each result is published as it comes, and
+ * the time from the change seen to it goes to {@code imds_prober_change_to_result_seconds}.
+ */
+final class ChangeReprobes implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(ChangeReprobes.class);
+  static final Duration TICK = Duration.ofMillis(250);
+
+  private final Clock clock;
+  private final Sweeper scheduled;
+  private final Sweeper reprober;
+  private final BooleanSupplier active;
+  private final BiConsumer<String, NamespaceResult> publish;
+  private final ProberMetrics metrics;
+  private final ChangeQueue queue;
+  private final ChangeWatcher watcher;
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(Threads.daemon("imds-reprobe"));
+
+  /**
+   * @param active whether this replica sweeps now (leads, is not stopping)
+   * @param publish told each re-probed namespace's result, with its sweep's id
+   */
+  ChangeReprobes(
+      KubernetesClient client,
+      Config config,
+      Clock clock,
+      Sweeper scheduled,
+      BooleanSupplier active,
+      BiConsumer<String, NamespaceResult> publish,
+      ProberMetrics metrics) {
+    this.clock = clock;
+    this.scheduled = scheduled;
+    this.reprober = new Sweeper(scheduled, client);
+    this.active = active;
+    this.publish = publish;
+    this.metrics = metrics;
+    Duration debounce = config.get(Keys.SERVE_CHANGE_DEBOUNCE);
+    this.queue = new ChangeQueue(debounce, debounce.multipliedBy(5));
+    this.watcher =
+        new ChangeWatcher(
+            client,
+            clock,
+            (ns, at) -> {
+              if (active.getAsBoolean()) {
+                queue.changed(ns, at);
+              }
+            },
+            ns -> {
+              if (active.getAsBoolean()) {
+                metrics.forget(ns);
+              }
+            });
+  }
+
+  void start() {
+    watcher.start();
+    loop.scheduleWithFixedDelay(
+        this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** This replica stopped leading: pending changes are the new leader's, the batch ends. */
+  void clear() {
+    queue.clear();
+    reprober.cancel();
+  }
+
+  private void tick() {
+    try {
+      if (!active.getAsBoolean()) {
+        queue.clear();
+        return;
+      }
+      Map<String, Instant> due = new LinkedHashMap<>();
+      for (ChangeQueue.Due d : queue.take(clock.instant(), scheduled::busy)) {
+        due.put(d.namespace(), d.firstSeen());
+      }
+      if (due.isEmpty()) {
+        return;
+      }
+      logger.info("re-probing {} namespace(s) after a change: {}", due.size(), due.keySet());
+      reprober.sweep(
+          due.keySet(),
+          (id, r) -> {
+            Instant first = due.get(r.namespace());
+            if (first != null) {
+              metrics.changeToResult(Duration.between(first, clock.instant()));
+            }
+            publish.accept(id, r);
+          });
+    } catch (SweepException e) {
+      logger.warn("re-probe after a change failed: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      logger.error("re-probe after a change crashed", e); // the loop must live
+    }
+  }
+
+  @Override
+  public void close() {
+    watcher.close();
+    loop.shutdownNow();
+    reprober.cancel();
+    reprober.close();
+  }
+}

@@ -1,0 +1,262 @@
+package io.imdsprober.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.imdsprober.sweep.FakeKubelet;
+import io.imdsprober.sweep.MockCluster;
+import io.imdsprober.sweep.ProbeFacts;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * serve publishes each namespace as its probe finishes and re-probes a namespace seconds after a
+ * change to it (DESIGN.md "Scale and freshness"). The on-call engineer's question: when a tenant
+ * opens the metadata service with a NetworkPolicy change, how soon does the prober say so?
+ */
+class ServeFreshnessTest {
+  static final Pattern JOB_PATH =
+      Pattern.compile("^/apis/batch/v1/namespaces/([^/]+)/jobs(/[^?]+)?");
+
+  @TempDir Path dir;
+  MockCluster cluster;
+  FakeKubelet kubelet;
+  TestServe serve;
+
+  @BeforeEach
+  void setUp() {
+    cluster = new MockCluster();
+    kubelet = new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED));
+    cluster.node("node-1", "aws:///eu-west-1a/i-0123456789abcdef0", Map.of());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (serve != null) {
+      serve.close();
+    }
+    kubelet.close();
+    cluster.close();
+  }
+
+  ProberService start(Map<String, String> keys) throws Exception {
+    Map<String, String> all = new HashMap<>(Map.of("serve.changeDebounce", "200ms"));
+    all.putAll(keys);
+    serve = TestServe.of(cluster, dir, TestServe.config(all), Clock.systemUTC(), "fresh", "test");
+    serve.service().start();
+    return serve.service();
+  }
+
+  static String status(String ns, String verdict) {
+    return "imds_prober_namespace_status{namespace=\"" + ns + "\",status=\"" + verdict + "\"} 1.0";
+  }
+
+  NetworkPolicy policy(String ns, String name, String cidr) {
+    return new NetworkPolicyBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
+        .withNewSpec()
+        .withNewPodSelector()
+        .endPodSelector()
+        .withPolicyTypes("Egress")
+        .addNewEgress()
+        .addNewTo()
+        .withNewIpBlock()
+        .withCidr(cidr)
+        .endIpBlock()
+        .endTo()
+        .endEgress()
+        .endSpec()
+        .build();
+  }
+
+  @Test
+  @DisplayName(
+      "a fast namespace's result is on /metrics while a slow one's probe still runs; the sweep's"
+          + " own count only when it ends")
+  void publishAsYouGo() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    cluster.namespace("fast");
+    cluster.namespace("slow");
+    kubelet.script(
+        "slow",
+        (k, job) -> {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          FakeKubelet.facts(ProbeFacts.PROTECTED).run(k, job);
+        });
+    ProberService s = start(Map.of("serve.interval", "1h"));
+    await("the fast namespace, before the slow one ends")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("fast", "protected")));
+    String during = s.metrics().scrape();
+    assertThat(during).doesNotContain("namespace=\"slow\",status=");
+    assertThat(during).contains("imds_prober_sweeps_total{result=\"complete\"} 0.0");
+    assertThat(during).contains("imds_prober_namespaces{status=\"protected\"} 1.0");
+    release.countDown();
+    await("the slow namespace, then the sweep")
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                s.metrics().scrape().contains(status("slow", "protected"))
+                    && s.metrics()
+                        .scrape()
+                        .contains("imds_prober_sweeps_total{result=\"complete\"} 1.0"));
+  }
+
+  @Test
+  @DisplayName(
+      "between sweeps: a NetworkPolicy created re-probes its namespace within seconds; a new"
+          + " namespace is probed; an imds-prober.io annotation change takes effect; a deleted"
+          + " namespace loses its series; nothing else is re-probed")
+  void changesReprobe() throws Exception {
+    cluster.namespace("team");
+    cluster.namespace("quiet");
+    ProberService s = start(Map.of("serve.interval", "1h"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                s.metrics().scrape().contains(status("team", "protected"))
+                    && s.metrics().scrape().contains(status("quiet", "protected")));
+    assertThat(kubelet.jobsSeen).containsExactlyInAnyOrder("team", "quiet");
+
+    // a tenant opens egress with a policy; the network now answers the probe
+    kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    long t0 = System.nanoTime();
+    cluster
+        .admin
+        .network()
+        .v1()
+        .networkPolicies()
+        .resource(policy("team", "open", "0.0.0.0/0"))
+        .create();
+    await("team re-probed after its policy changed")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> s.metrics().scrape().contains(status("team", "exposed")));
+    System.out.printf(
+        "CHANGE TO RESULT: %d ms (debounce 200 ms, instant kubelet)%n",
+        (System.nanoTime() - t0) / 1_000_000);
+    assertThat(s.metrics().scrape())
+        .containsPattern("imds_prober_change_to_result_seconds_count 1(\\.0)?\n")
+        .contains("imds_prober_policy_workloads_exposed{namespace=\"team\"}")
+        .contains(status("quiet", "protected"));
+
+    cluster.namespace("late");
+    await("a new namespace is probed without waiting for the next sweep")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> s.metrics().scrape().contains(status("late", "protected")));
+
+    cluster
+        .admin
+        .namespaces()
+        .withName("quiet")
+        .edit(
+            n -> {
+              n.getMetadata().setAnnotations(Map.of("imds-prober.io/skip", "true"));
+              return n;
+            });
+    await("an opt-out takes effect")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                s.metrics()
+                    .scrape()
+                    .contains(
+                        "imds_prober_namespace_optout{kind=\"skip\",namespace=\"quiet\"} 1.0"));
+    assertThat(s.metrics().scrape()).doesNotContain("namespace=\"quiet\",status=");
+
+    cluster.admin.namespaces().withName("late").delete();
+    await("a deleted namespace loses its series")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !s.metrics().scrape().contains("namespace=\"late\""));
+    assertThat(kubelet.jobsSeen.stream().filter("quiet"::equals).count())
+        .as("quiet was never re-probed: only its opt-out changed, and it is now skipped")
+        .isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName(
+      "a storm of policy changes (600 in a burst over 3 namespaces, while sweeps run every"
+          + " second) coalesces: never two probes of a namespace at once, a handful of re-probes,"
+          + " and the scheduled sweeps go on")
+  void storm() throws Exception {
+    List<String> names = List.of("s1", "s2", "s3");
+    names.forEach(cluster::namespace);
+    ProberService s = start(Map.of("serve.interval", "1s", "probe.maxInFlight", "2"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("s3", "protected")));
+    for (int i = 0; i < 200; i++) {
+      for (String ns : names) {
+        cluster
+            .admin
+            .network()
+            .v1()
+            .networkPolicies()
+            .resource(policy(ns, "p", "10.0." + (i % 250) + ".0/24"))
+            .createOr(op -> op.update());
+      }
+    }
+    double sweepsAfterStorm = completeSweeps(s);
+    await("scheduled sweeps go on after the storm")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> completeSweeps(s) >= sweepsAfterStorm + 2);
+    Thread.sleep(2000); // the last re-probes end
+    s.stop(Duration.ofSeconds(5));
+
+    Map<String, Integer> open = new HashMap<>();
+    int max = 0;
+    int maxAll = 0;
+    int all = 0;
+    int creates = 0;
+    for (RecordedRequest q : cluster.proberRequests()) {
+      Matcher m = JOB_PATH.matcher(q.getPath());
+      if (!m.find()) {
+        continue;
+      }
+      if (q.getMethod().equals("POST")) {
+        creates++;
+        max = Math.max(max, open.merge(m.group(1), 1, Integer::sum));
+        maxAll = Math.max(maxAll, ++all);
+      } else if (q.getMethod().equals("DELETE") && m.group(2) != null) {
+        open.merge(m.group(1), -1, Integer::sum);
+        all--;
+      }
+    }
+    assertThat(max).as("probe Jobs of one namespace at once").isEqualTo(1);
+    assertThat(maxAll)
+        .as("probe Jobs in flight, scheduled and re-probes together")
+        .isLessThanOrEqualTo(2);
+    System.out.printf(
+        "STORM: 600 policy changes, %d probe Jobs in all, %.0f complete sweeps%n",
+        creates, completeSweeps(s));
+  }
+
+  static double completeSweeps(ProberService s) {
+    Matcher m =
+        Pattern.compile("imds_prober_sweeps_total\\{result=\"complete\"} ([0-9.]+)")
+            .matcher(s.metrics().scrape());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+}
