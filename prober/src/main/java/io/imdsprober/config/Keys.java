@@ -257,6 +257,13 @@ public final class Keys {
           "20s",
           "serve: on SIGTERM, how long a running sweep may take before it is cancelled",
           duration(Duration.ZERO));
+  public static final Key<Boolean> SERVE_PACING =
+      new Key<>(
+          "serve.pacing",
+          true,
+          "serve: spread each sweep's probe starts over the interval (less twice probe.deadline),"
+              + " instead of one burst",
+          bool());
   public static final Key<Boolean> SERVE_REACT_TO_CHANGES =
       new Key<>(
           "serve.reactToChanges",
@@ -370,6 +377,7 @@ public final class Keys {
           SERVE_METRICS_PORT,
           SERVE_BIND_ADDRESS,
           SERVE_SHUTDOWN_GRACE,
+          SERVE_PACING,
           SERVE_REACT_TO_CHANGES,
           SERVE_CHANGE_DEBOUNCE,
           EVENTS_ENABLED,

@@ -152,6 +152,17 @@ public final class ProberMetrics {
         .register(registry);
   }
 
+  /**
+   * {@code imds_prober_interval_seconds}: the time between two sweeps (serve only), which the
+   * staleness alerts measure against.
+   */
+  public void trackInterval(Duration interval) {
+    Gauge.builder("imds.prober.interval", () -> interval.toMillis() / 1000.0)
+        .baseUnit("seconds")
+        .description("The time between two sweeps (serve.interval or serve.schedule)")
+        .register(registry);
+  }
+
   /** {@code imds_prober_leader}: 1 while this replica holds the Lease and sweeps (serve only). */
   public void trackLeader(java.util.function.BooleanSupplier leading) {
     Gauge.builder("imds.prober.leader", () -> leading.getAsBoolean() ? 1 : 0)

@@ -107,6 +107,12 @@ public final class ProberService implements AutoCloseable {
         new MetricsServer(
             bindAddress(config, port), metrics::scrape, this::healthy, this::notReadyBecause);
     metrics.trackLeader(leading::get);
+    metrics.trackInterval(scheduler.interval());
+    if (config.get(Keys.SERVE_PACING)) {
+      Duration room = config.get(Keys.PROBE_DEADLINE).plus(timing.resultGrace()).multipliedBy(2);
+      Duration spread = scheduler.interval().minus(room);
+      sweeper.pace(spread.isNegative() ? Duration.ZERO : spread);
+    }
   }
 
   /** Serves the endpoints and starts leading (or standing for the Lease). */

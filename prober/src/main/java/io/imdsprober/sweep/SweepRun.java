@@ -46,6 +46,9 @@ final class SweepRun implements ProbeWatch.Run {
   /** How often a launch waiting for a namespace another probe holds looks again. */
   private static final Duration BUSY_POLL = Duration.ofMillis(100);
 
+  /** How often a paced launch looks whether the sweep was cancelled. */
+  private static final Duration PACE_POLL = Duration.ofMillis(200);
+
   private final String id;
   private final ProbeJobs jobs;
   private final ProbeApi api;
@@ -60,6 +63,10 @@ final class SweepRun implements ProbeWatch.Run {
   private final ProbeOutcomes outcomes;
   private final Semaphore slots;
   private final java.util.Set<String> busy;
+
+  /** Probe starts are spread evenly over this (zero: all at once, within the in-flight bound). */
+  private Duration spread;
+
   final AtomicInteger rbacDenied = new AtomicInteger();
   final java.util.Set<String> rbacDeniedNamespaces = ConcurrentHashMap.newKeySet();
   volatile String rbacDetail;
@@ -78,7 +85,9 @@ final class SweepRun implements ProbeWatch.Run {
       ScheduledExecutorService timers,
       ExecutorService workers,
       Semaphore slots,
-      java.util.Set<String> busy) {
+      java.util.Set<String> busy,
+      Duration spread) {
+    this.spread = spread;
     this.id = id;
     this.jobs = jobs;
     this.api = api;
@@ -137,14 +146,28 @@ final class SweepRun implements ProbeWatch.Run {
     futures.forEach(f -> published.accept(f.join()));
     List<Target> due = targets.stream().filter(Target::probed).toList();
     probed = due.size();
-    Duration bound = deadlineFor(config, timing, due.size());
+    Duration bound;
+    Duration configured = config.get(Keys.SWEEP_DEADLINE);
+    if (configured.isZero()) {
+      bound = deadlineFor(config, timing, due.size()).plus(spread);
+    } else {
+      // a configured bound is kept: the spread fits into it, with room for the last probe
+      bound = configured;
+      Duration room = configured.minus(config.get(Keys.PROBE_DEADLINE).plus(timing.resultGrace()));
+      spread = room.isNegative() ? Duration.ZERO : (room.compareTo(spread) < 0 ? room : spread);
+    }
     deadline = clock.instant().plus(bound);
     SharedIndexInformer<Pod> informer = null;
     try {
       if (!due.isEmpty()) {
         informer = api.watchProbePods(id, watch);
       }
-      for (Target t : due) {
+      Instant first = clock.instant();
+      for (int i = 0; i < due.size(); i++) {
+        Target t = due.get(i);
+        if (!spread.isZero()) {
+          paceUntil(first.plus(spread.multipliedBy(i).dividedBy(due.size())));
+        }
         Probe p = new Probe(t, jobs.job(t, id));
         probes.add(p);
         futures.add(p.result);
@@ -167,6 +190,20 @@ final class SweepRun implements ProbeWatch.Run {
       if (informer != null) {
         informer.stop();
       }
+    }
+  }
+
+  /** Waits for a probe's paced start (DESIGN.md: the interval is a promise per namespace). */
+  private void paceUntil(Instant start) {
+    try {
+      while (!cancelled && clock.instant().isBefore(start)) {
+        Thread.sleep(
+            Math.min(
+                PACE_POLL.toMillis(), Duration.between(clock.instant(), start).toMillis() + 1));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      cancel();
     }
   }
 

@@ -60,6 +60,8 @@ public final class Sweeper implements AutoCloseable {
   /** Namespaces with a probe in flight: never two probes of one namespace at once. */
   private final Set<String> busy;
 
+  private volatile Duration spread = Duration.ZERO;
+
   /** Set by {@link #cancel()}: a sweep cancelled before its run began creates no Job. */
   private volatile AtomicBoolean cancelToken;
 
@@ -172,7 +174,8 @@ public final class Sweeper implements AutoCloseable {
             timers,
             workers,
             slots,
-            busy);
+            busy,
+            only == null ? spread : Duration.ZERO);
     current = run;
     if (cancelled.get()) {
       run.cancel(); // cancelled while listing: every probe ends at once, no Job is made
@@ -240,6 +243,14 @@ public final class Sweeper implements AutoCloseable {
     SweepResult result = new SweepResult(id, started, ms, results, fatal);
     logger.info("sweep {} done in {} ms: {}", id, ms, summary(result));
     return result;
+  }
+
+  /**
+   * Spreads the probe starts of each full sweep evenly over {@code spread} (serve: the interval
+   * less room for the last probes to end), instead of one burst; re-probes are never paced.
+   */
+  public void pace(Duration spread) {
+    this.spread = spread;
   }
 
   /** Whether a probe of {@code namespace} is in flight (in this sweeper or one that shares). */

@@ -3,6 +3,8 @@ package io.imdsprober.e2e;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
@@ -148,6 +150,37 @@ public final class AlertLab implements AutoCloseable {
                   """,
                   io.fabric8.kubernetes.api.model.Pod.class))
           .create();
+      // flip: protected by its carve-out policy, which the lab's router enforces (it follows the
+      // policy objects of the namespace, as a CNI would)
+      policy("flip", "carve-out", "podSelector: {}\npolicyTypes: [Egress]\n" + CARVE_OUT);
+      SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> cni =
+          cluster
+              .admin
+              .network()
+              .v1()
+              .networkPolicies()
+              .inNamespace("flip")
+              .inform(
+                  new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(
+                        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy p) {
+                      labs.get("flip").policyAll("blackhole");
+                    }
+
+                    @Override
+                    public void onUpdate(
+                        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy a,
+                        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy b) {}
+
+                    @Override
+                    public void onDelete(
+                        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy p,
+                        boolean unknown) {
+                      labs.get("flip").policyAll("open");
+                    }
+                  });
+      closeables.add(cni::stop);
       // an opt-out, on record on the dashboard (never probed, never alerted within the lab)
       cluster.namespace("optout", Map.of(), Map.of("imds-prober.io/skip", "true"));
 
@@ -268,14 +301,34 @@ public final class AlertLab implements AutoCloseable {
         .create();
   }
 
-  /** The flip namespace's network opens: its IMDS answers as IMDSv1. */
+  /**
+   * A tenant deletes the flip namespace's carve-out policy: the lab's router follows, and the
+   * namespace's IMDS (IMDSv1) answers.
+   */
   public void exposeFlip() {
-    labs.get("flip").policyAll("open");
+    cluster
+        .admin
+        .network()
+        .v1()
+        .networkPolicies()
+        .inNamespace("flip")
+        .withName("carve-out")
+        .delete();
   }
 
-  /** The flip namespace is fixed: its metadata addresses are dropped again. */
+  /** The flip namespace is fixed: its carve-out policy is back, the router drops the addresses. */
   public void fixFlip() {
-    labs.get("flip").policyAll("blackhole");
+    policy("flip", "carve-out", "podSelector: {}\npolicyTypes: [Egress]\n" + CARVE_OUT);
+  }
+
+  /** Prometheus's firing alerts (its /api/v1/alerts JSON). */
+  public String alerts() throws Exception {
+    return HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + prometheusPort + "/api/v1/alerts"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** A namespace whose probe pod never starts (a quota with no room): an error verdict. */
@@ -340,6 +393,8 @@ public final class AlertLab implements AutoCloseable {
         serve:
           interval: %ds
           metricsPort: %d
+          # the lab's first sweep is a burst, so that every scenario is judged at once
+          pacing: false
         leaderElection:
           enabled: false
         """

@@ -40,16 +40,18 @@ public final class LabDemo {
       printer.setDaemon(true);
       printer.start();
       say(
-          "'exposed' answers like IMDSv1: ImdsProberMetadataExposed fires after its for: 1m and"
-              + " reaches the webhook receiver (watch Prometheus's /alerts meanwhile)");
+          "'exposed' answers like IMDSv1: ImdsProberMetadataExposed fires at once and reaches the"
+              + " webhook receiver (watch Prometheus's /alerts meanwhile)");
       Instant opened = Instant.now();
       lab.exposeFlip();
-      say("now 'flip' opens too (its metadata route is no longer dropped)");
+      say(
+          "now a tenant deletes 'flip''s carve-out NetworkPolicy: the lab's router follows it,"
+              + " and the prober re-probes the namespace on the change");
       awaitNotification(lab, "firing", "flip", Duration.ofMinutes(4));
       say(
           "'flip' notified "
               + Duration.between(opened, Instant.now()).toSeconds()
-              + " s after it opened; fixing it (the route is dropped again)");
+              + " s after its policy was deleted; fixing it (the policy is back)");
       lab.fixFlip();
       awaitNotification(lab, "resolved", "flip", Duration.ofMinutes(3));
       say("resolved. The last sweep:\n" + TableReport.render(lab.serve.lastResult()));

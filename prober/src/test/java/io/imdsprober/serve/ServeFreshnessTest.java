@@ -105,7 +105,7 @@ class ServeFreshnessTest {
           }
           FakeKubelet.facts(ProbeFacts.PROTECTED).run(k, job);
         });
-    ProberService s = start(Map.of("serve.interval", "1h"));
+    ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
     await("the fast namespace, before the slow one ends")
         .atMost(Duration.ofSeconds(15))
         .until(() -> s.metrics().scrape().contains(status("fast", "protected")));
@@ -132,7 +132,7 @@ class ServeFreshnessTest {
   void changesReprobe() throws Exception {
     cluster.namespace("team");
     cluster.namespace("quiet");
-    ProberService s = start(Map.of("serve.interval", "1h"));
+    ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
     await()
         .atMost(Duration.ofSeconds(15))
         .until(
@@ -251,6 +251,40 @@ class ServeFreshnessTest {
     System.out.printf(
         "STORM: 600 policy changes, %d probe Jobs in all, %.0f complete sweeps%n",
         creates, completeSweeps(s));
+  }
+
+  @Test
+  @DisplayName(
+      "pacing: a sweep's probe starts are spread over the interval less room for the last probe"
+          + " (4 namespaces, 20 s interval, 5 s deadline: starts 2.25 s apart), not one burst")
+  void pacing() throws Exception {
+    Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+    for (String ns : List.of("p1", "p2", "p3", "p4")) {
+      cluster.namespace(ns);
+      kubelet.script(
+          ns,
+          (k, job) -> {
+            started.putIfAbsent(ns, System.nanoTime());
+            FakeKubelet.facts(ProbeFacts.PROTECTED).run(k, job);
+          });
+    }
+    // room: 2 x (5 s deadline + 0.5 s grace) = 11 s; spread: 20 s - 11 s = 9 s, 2.25 s per start
+    ProberService s =
+        start(
+            Map.of(
+                "serve.interval", "20s", "probe.deadline", "5s", "serve.reactToChanges", "false"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> started.size() == 4 && s.metrics().scrape().contains(status("p4", "protected")));
+    List<Long> times = started.values().stream().sorted().toList();
+    long firstToLast = (times.get(3) - times.get(0)) / 1_000_000;
+    assertThat(firstToLast).as("ms from the first start to the last").isBetween(5_500L, 9_000L);
+    for (int i = 1; i < 4; i++) {
+      assertThat((times.get(i) - times.get(i - 1)) / 1_000_000)
+          .as("ms between starts")
+          .isGreaterThan(1_500L);
+    }
   }
 
   static double completeSweeps(ProberService s) {

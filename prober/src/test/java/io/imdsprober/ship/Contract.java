@@ -31,7 +31,12 @@ public final class Contract {
           "imds_prober_namespace_optout",
           // issue 13: the prediction by policy in sweeps
           "imds_prober_policy_workloads_exposed",
-          "imds_prober_policy_drift");
+          "imds_prober_policy_drift",
+          // issue 14: serve's interval (the staleness alerts' threshold), change to result
+          "imds_prober_interval_seconds",
+          "imds_prober_change_to_result_seconds_bucket",
+          "imds_prober_change_to_result_seconds_sum",
+          "imds_prober_change_to_result_seconds_count");
 
   private static final Pattern NAME = Pattern.compile("\\bimds_prober_[a-z_]+\\b");
 
