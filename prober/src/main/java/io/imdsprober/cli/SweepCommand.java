@@ -166,6 +166,9 @@ public final class SweepCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(hook);
       try {
         result = sweeper.sweep();
+        if (sweeper.lastPools() != null) {
+          metrics.unschedulablePools(sweeper.lastPools().unschedulable());
+        }
         if (config.get(Keys.EVENTS_ENABLED)) {
           new NamespaceEvents(client, Clock.systemUTC(), "sweep-" + result.id())
               .recordTampering(result);

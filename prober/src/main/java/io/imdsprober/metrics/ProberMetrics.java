@@ -54,6 +54,18 @@ public final class ProberMetrics {
   private final MultiGauge optOuts;
   private final MultiGauge policyExposed;
   private final MultiGauge policyDrift;
+  private final MultiGauge poolStatus;
+  private List<String> unschedulablePools = List.of();
+
+  /** At most this many pools get series of their own; the rest are {@code pool="other"}. */
+  public static final int MAX_POOLS = 50;
+
+  /** A pool's status: the worst verdict of its probes (in this order), or unschedulable. */
+  private static final List<Verdict> POOL_ORDER =
+      List.of(
+          Verdict.EXPOSED, Verdict.REACHABLE, Verdict.ERROR, Verdict.DEGRADED, Verdict.PROTECTED);
+
+  public static final String UNSCHEDULABLE = "unschedulable";
   private final Timer sweepDuration;
   private final Timer changeToResult;
   private final Map<String, Double> lastFacts = new HashMap<>();
@@ -112,6 +124,12 @@ public final class ProberMetrics {
             .description(
                 "1 while policy and probe disagree: kind not-enforced, blocked-elsewhere,"
                     + " probe-targeted or incomplete")
+            .register(registry);
+    poolStatus =
+        MultiGauge.builder("imds.prober.node.pool.status")
+            .description(
+                "1 for a node pool's status: the worst verdict of the probes that ran in it, or"
+                    + " unschedulable (no node of it takes a probe pod)")
             .register(registry);
     namespaces =
         MultiGauge.builder("imds.prober.namespaces")
@@ -358,6 +376,55 @@ public final class ProberMetrics {
     optOuts.register(optOut, true);
     policyExposed.register(exposedByPolicy, true);
     policyDrift.register(drift, true);
+    poolStatus.register(poolRows(), true);
+  }
+
+  /** The pools no node of which takes a probe pod, from the last full sweep. */
+  public synchronized void unschedulablePools(List<String> pools) {
+    unschedulablePools = List.copyOf(pools);
+    dirty = true;
+  }
+
+  private List<Row<?>> poolRows() {
+    Map<String, Verdict> worst = new java.util.TreeMap<>();
+    for (NamespaceResult r : current.values()) {
+      if (r.pool() == null || r.judgement().verdict() == Verdict.SKIPPED) {
+        continue;
+      }
+      worst.merge(
+          r.pool(),
+          r.judgement().verdict(),
+          (a, b) -> POOL_ORDER.indexOf(a) <= POOL_ORDER.indexOf(b) ? a : b);
+    }
+    Map<String, String> status = new java.util.TreeMap<>();
+    worst.forEach((p, v) -> status.put(p, v.word()));
+    unschedulablePools.forEach(p -> status.putIfAbsent(p, UNSCHEDULABLE));
+    Map<String, String> capped = new java.util.TreeMap<>();
+    int i = 0;
+    for (Map.Entry<String, String> e : status.entrySet()) {
+      String pool = i++ < MAX_POOLS ? e.getKey() : "other";
+      capped.merge(pool, e.getValue(), (a, b) -> rank(a) <= rank(b) ? a : b);
+    }
+    List<String> words = new ArrayList<>();
+    POOL_ORDER.forEach(v -> words.add(v.word()));
+    words.add(UNSCHEDULABLE);
+    List<Row<?>> rows = new ArrayList<>();
+    capped.forEach(
+        (pool, st) -> {
+          for (String w : words) {
+            rows.add(Row.of(Tags.of("pool", pool, "status", w), w.equals(st) ? 1 : 0));
+          }
+        });
+    return rows;
+  }
+
+  private static int rank(String status) {
+    for (int i = 0; i < POOL_ORDER.size(); i++) {
+      if (POOL_ORDER.get(i).word().equals(status)) {
+        return i;
+      }
+    }
+    return POOL_ORDER.size();
   }
 
   /**
@@ -376,7 +443,8 @@ public final class ProberMetrics {
             namespaces,
             optOuts,
             policyExposed,
-            policyDrift)) {
+            policyDrift,
+            poolStatus)) {
       g.register(List.of(), true);
     }
     lastFacts.clear();

@@ -75,6 +75,7 @@ public final class JsonReport {
           g.writeEndArray();
           g.writeEndObject();
         }
+        g.writeStringProperty("pool", r.pool());
         g.writeName("facts");
         if (r.facts() == null) {
           g.writeNull();

@@ -190,6 +190,9 @@ public final class ProberService implements AutoCloseable {
       if (!leading.get()) {
         return; // lost the Lease meanwhile: the new leader reports
       }
+      if (sweeper.lastPools() != null) {
+        metrics.unschedulablePools(sweeper.lastPools().unschedulable());
+      }
       metrics.finish(result);
       last = result;
       if (result.fatal() != null) {

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param expectations the expectations in force for the namespace, or null when unknown
  * @param policy the namespace's prediction by policy against its probe, or null when there is none
  *     (the pods or NetworkPolicies could not be listed)
+ * @param pool the node pool the probe ran in (or, without facts, the pool it was pinned to), or
+ *     null when unknown
  */
 public record NamespaceResult(
     String namespace,
@@ -24,7 +26,8 @@ public record NamespaceResult(
     Facts facts,
     String detail,
     Expectations expectations,
-    Comparison policy) {
+    Comparison policy,
+    String pool) {
   public NamespaceResult {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(judgement, "judgement");
@@ -32,17 +35,22 @@ public record NamespaceResult(
   }
 
   public NamespaceResult(String namespace, Judgement judgement, Facts facts, String detail) {
-    this(namespace, judgement, facts, detail, null, null);
+    this(namespace, judgement, facts, detail, null, null, null);
   }
 
   /** The same result, with the expectations that were in force. */
   public NamespaceResult withExpectations(Expectations in) {
-    return new NamespaceResult(namespace, judgement, facts, detail, in, policy);
+    return new NamespaceResult(namespace, judgement, facts, detail, in, policy, pool);
   }
 
   /** The same result, with its prediction by policy and the judgement that follows from both. */
   public NamespaceResult withPolicy(Judgement j, Comparison p) {
-    return new NamespaceResult(namespace, j, facts, detail, expectations, p);
+    return new NamespaceResult(namespace, j, facts, detail, expectations, p, pool);
+  }
+
+  /** The same result, with the node pool its probe ran in (or was pinned to). */
+  public NamespaceResult withPool(String p) {
+    return new NamespaceResult(namespace, judgement, facts, detail, expectations, policy, p);
   }
 
   static NamespaceResult failed(String namespace, Failure failure) {

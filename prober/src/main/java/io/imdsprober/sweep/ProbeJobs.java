@@ -1,5 +1,7 @@
 package io.imdsprober.sweep;
 
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -8,6 +10,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
+import io.imdsprober.pools.NodePools;
 import io.imdsprober.util.Durations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,8 +59,32 @@ public final class ProbeJobs {
     return labels;
   }
 
+  private static Affinity affinity(NodePools.Pool pool) {
+    return new AffinityBuilder()
+        .withNewNodeAffinity()
+        .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+        .addNewNodeSelectorTerm()
+        .addNewMatchExpression()
+        .withKey(pool.labelKey())
+        .withOperator("In")
+        .withValues(pool.labelValue())
+        .endMatchExpression()
+        .endNodeSelectorTerm()
+        .endRequiredDuringSchedulingIgnoredDuringExecution()
+        .endNodeAffinity()
+        .build();
+  }
+
   /** The Job for one target. */
   public Job job(Target target, String sweepId) {
+    return job(target, sweepId, null);
+  }
+
+  /**
+   * The Job for one target, its pod pinned to a node pool (required node affinity on the pool's
+   * label) when {@code pool} is not null.
+   */
+  public Job job(Target target, String sweepId, NodePools.Pool pool) {
     Map<String, String> podLabels = new LinkedHashMap<>(config.get(Keys.PROBE_LABELS));
     podLabels.putAll(target.probeLabels());
     podLabels.putAll(ownLabels(sweepId));
@@ -93,6 +120,7 @@ public final class ProbeJobs {
         .withTerminationGracePeriodSeconds(5L)
         .withNodeSelector(config.get(Keys.PROBE_NODE_SELECTOR))
         .withTolerations(config.get(Keys.PROBE_TOLERATIONS))
+        .withAffinity(pool == null ? null : affinity(pool))
         .withPriorityClassName(priorityClass.isEmpty() ? null : priorityClass)
         .withImagePullSecrets(pullSecrets)
         .withNewSecurityContext()

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
+import io.imdsprober.pools.NodePools;
 import io.imdsprober.util.Durations;
 import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Judgement;
@@ -67,6 +68,9 @@ final class SweepRun implements ProbeWatch.Run {
   /** Probe starts are spread evenly over this (zero: all at once, within the in-flight bound). */
   private Duration spread;
 
+  /** The probes pinned to a node pool this sweep, by namespace. */
+  private final Map<String, NodePools.Pool> placement;
+
   final AtomicInteger rbacDenied = new AtomicInteger();
   final java.util.Set<String> rbacDeniedNamespaces = ConcurrentHashMap.newKeySet();
   volatile String rbacDetail;
@@ -86,8 +90,10 @@ final class SweepRun implements ProbeWatch.Run {
       ExecutorService workers,
       Semaphore slots,
       java.util.Set<String> busy,
-      Duration spread) {
+      Duration spread,
+      Map<String, NodePools.Pool> placement) {
     this.spread = spread;
+    this.placement = placement;
     this.id = id;
     this.jobs = jobs;
     this.api = api;
@@ -168,7 +174,7 @@ final class SweepRun implements ProbeWatch.Run {
         if (!spread.isZero()) {
           paceUntil(first.plus(spread.multipliedBy(i).dividedBy(due.size())));
         }
-        Probe p = new Probe(t, jobs.job(t, id));
+        Probe p = new Probe(t, jobs.job(t, id, placement.get(t.namespace())));
         probes.add(p);
         futures.add(p.result);
         p.result.thenAccept(r -> published.accept(r.withExpectations(t.expectations())));

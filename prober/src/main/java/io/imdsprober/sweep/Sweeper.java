@@ -1,10 +1,12 @@
 package io.imdsprober.sweep;
 
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.ConfigException;
 import io.imdsprober.config.Keys;
+import io.imdsprober.pools.NodePools;
 import io.imdsprober.util.Durations;
 import io.imdsprober.util.Threads;
 import java.time.Clock;
@@ -61,6 +63,12 @@ public final class Sweeper implements AutoCloseable {
   private final Set<String> busy;
 
   private volatile Duration spread = Duration.ZERO;
+
+  /** Full sweeps so far: which namespaces take their turn to be pinned to a node pool. */
+  private final java.util.concurrent.atomic.AtomicLong rounds =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private volatile NodePools lastPools;
 
   /** Set by {@link #cancel()}: a sweep cancelled before its run began creates no Job. */
   private volatile AtomicBoolean cancelToken;
@@ -140,7 +148,11 @@ public final class Sweeper implements AutoCloseable {
       Orphans.delete(api, id, started, config.get(Keys.ORPHAN_MAX_AGE));
     }
     List<Namespace> namespaces = api.namespaces();
-    Cluster cluster = Cluster.of(api.nodes(), config.get(Keys.METADATA_PROFILE));
+    List<Node> nodes = api.nodes();
+    Cluster cluster = Cluster.of(nodes, config.get(Keys.METADATA_PROFILE));
+    NodePools pools =
+        NodePools.of(
+            nodes, config.get(Keys.PROBE_NODE_SELECTOR), config.get(Keys.PROBE_TOLERATIONS));
     List<Target> targets = Targets.select(namespaces, config);
     if (only != null) {
       targets = targets.stream().filter(t -> only.contains(t.namespace())).toList();
@@ -162,6 +174,23 @@ public final class Sweeper implements AutoCloseable {
         namespaces.size(),
         cluster.profile().word(),
         cluster.profileSource());
+    Map<String, NodePools.Pool> placement =
+        only == null
+            ? pools.placement(
+                targets.stream().filter(Target::probed).map(Target::namespace).sorted().toList(),
+                rounds.getAndIncrement())
+            : Map.of();
+    if (only == null) {
+      lastPools = pools;
+      if (!pools.unschedulable().isEmpty()) {
+        logger.warn(
+            "sweep {}: node pool(s) {} have no node a probe pod can run on (cordoned, or taints"
+                + " probe.tolerations does not tolerate, or not matching probe.nodeSelector):"
+                + " not probed",
+            id,
+            pools.unschedulable());
+      }
+    }
     SweepRun run =
         new SweepRun(
             id,
@@ -175,7 +204,8 @@ public final class Sweeper implements AutoCloseable {
             workers,
             slots,
             busy,
-            only == null ? spread : Duration.ZERO);
+            only == null ? spread : Duration.ZERO,
+            placement);
     current = run;
     if (cancelled.get()) {
       run.cancel(); // cancelled while listing: every probe ends at once, no Job is made
@@ -185,12 +215,15 @@ public final class Sweeper implements AutoCloseable {
     Map<String, Target> byName = new HashMap<>();
     targets.forEach(t -> byName.put(t.namespace(), t));
     List<String> exposureTargets = cluster.exposureTargets(config);
+    UnaryOperator<NamespaceResult> pooled = r -> r.withPool(poolOf(r, pools, placement));
     UnaryOperator<NamespaceResult> predicted =
         policies == null
-            ? r -> r
+            ? pooled
             : r ->
-                PolicyPredictions.apply(List.of(r), byName, policies, config, exposureTargets, id)
-                    .get(0);
+                pooled.apply(
+                    PolicyPredictions.apply(
+                            List.of(r), byName, policies, config, exposureTargets, id)
+                        .get(0));
     try {
       List<NamespaceResult> results =
           run.execute(
@@ -207,6 +240,27 @@ public final class Sweeper implements AutoCloseable {
     } finally {
       current = null;
     }
+  }
+
+  /**
+   * The pool a probe ran in (from its node), or without facts the pool it was pinned to: a pinned
+   * probe that never ran says something about its pool.
+   */
+  private static String poolOf(
+      NamespaceResult r, NodePools pools, Map<String, NodePools.Pool> placement) {
+    if (r.facts() != null && r.facts().node() != null) {
+      String p = pools.byNode().get(r.facts().node());
+      if (p != null) {
+        return p;
+      }
+    }
+    NodePools.Pool pinned = placement.get(r.namespace());
+    return pinned == null ? null : pinned.name();
+  }
+
+  /** The node pools of the last full sweep (null before one), for the pool metrics. */
+  public NodePools lastPools() {
+    return lastPools;
   }
 
   /** The cluster's workloads and NetworkPolicies, or null (logged) when they cannot be listed. */

@@ -106,6 +106,7 @@ class SweepCommandTest {
                         "asExpected",
                         "expect",
                         "policy",
+                        "pool",
                         "facts"));
     assertThat(namespaces)
         .extracting(n -> n.get("verdict"))

@@ -107,7 +107,10 @@ public final class AlertLab implements AutoCloseable {
 
       cluster = new MockCluster();
       closeables.add(cluster);
-      cluster.node("node-1", "aws:///eu-west-1a/i-0123456789abcdef0", Map.of());
+      cluster.node(
+          "node-1",
+          "aws:///eu-west-1a/i-0123456789abcdef0",
+          Map.of("eks.amazonaws.com/nodegroup", "lab", "kubernetes.io/os", "linux"));
       FakeKubelet kubelet =
           new FakeKubelet(
               cluster.admin,

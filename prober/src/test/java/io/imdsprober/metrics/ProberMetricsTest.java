@@ -71,8 +71,13 @@ class ProberMetricsTest {
             error("c", "quota-exceeded"),
             new NamespaceResult("d", Judgement.skipped(), null, "")));
     metrics.trackLeader(() -> true);
+    metrics.trackInterval(java.time.Duration.ofMinutes(10));
+    metrics.unschedulablePools(List.of("gpu"));
     String s = metrics.scrape();
     assertThat(value(s, "imds_prober_leader")).isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_interval_seconds")).isEqualTo(600.0);
+    assertThat(value(s, "imds_prober_node_pool_status{pool=\"gpu\",status=\"unschedulable\"}"))
+        .isEqualTo(1.0);
     for (String name : Contract.NAMES) {
       if (name.equals("imds_prober_last_success_timestamp_seconds")) {
         continue; // only after a sweep that judged every namespace: see lastSuccess()

@@ -31,7 +31,8 @@ class AlertRulesTest {
           "ImdsProberNoRecentSweep",
           "ImdsProberOptOut",
           "ImdsProberPolicyNotEnforced",
-          "ImdsProberWorkloadExposedByPolicy");
+          "ImdsProberWorkloadExposedByPolicy",
+          "ImdsProberNodePoolExposed");
 
   @SuppressWarnings("unchecked")
   static List<Map<String, Object>> rules() throws Exception {

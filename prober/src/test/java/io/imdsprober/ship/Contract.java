@@ -36,7 +36,8 @@ public final class Contract {
           "imds_prober_interval_seconds",
           "imds_prober_change_to_result_seconds_bucket",
           "imds_prober_change_to_result_seconds_sum",
-          "imds_prober_change_to_result_seconds_count");
+          "imds_prober_change_to_result_seconds_count",
+          "imds_prober_node_pool_status");
 
   private static final Pattern NAME = Pattern.compile("\\bimds_prober_[a-z_]+\\b");
 

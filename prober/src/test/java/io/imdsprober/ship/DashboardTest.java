@@ -88,7 +88,10 @@ class DashboardTest {
     try (MockCluster cluster = new MockCluster();
         FakeKubelet kubelet =
             new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED))) {
-      cluster.node("node-1", "aws:///eu-west-1a/i-0abc", Map.of());
+      cluster.node(
+          "node-1",
+          "aws:///eu-west-1a/i-0abc",
+          Map.of("eks.amazonaws.com/nodegroup", "general", "kubernetes.io/os", "linux"));
       cluster.namespace("safe");
       cluster.namespace("open");
       cluster.namespace("quiet", Map.of(), Map.of("imds-prober.io/skip", "true"));

@@ -148,7 +148,9 @@ public final class FakeKubelet implements AutoCloseable {
         .build();
   }
 
-  /** Makes the Job's pod (on node-1, owned by the Job) with the given status. */
+  /**
+   * Makes the Job's pod (on node-1 or its pinned pool's node, owned by the Job) with the status.
+   */
   public Pod pod(Job job, PodStatus status) {
     String ns = job.getMetadata().getNamespace();
     String name = fixedName != null ? fixedName : job.getMetadata().getName() + "-" + suffix();
@@ -162,7 +164,7 @@ public final class FakeKubelet implements AutoCloseable {
             .endMetadata()
             .withSpec(job.getSpec().getTemplate().getSpec())
             .editSpec()
-            .withNodeName("node-1")
+            .withNodeName(nodeFor(job))
             .endSpec()
             .build();
     if (fixedName != null) {
@@ -177,6 +179,35 @@ public final class FakeKubelet implements AutoCloseable {
     }
     created.setStatus(status);
     return client.pods().inNamespace(ns).resource(created).updateStatus();
+  }
+
+  /**
+   * The node the scheduler would pick: node-1, or for a pod pinned to a node pool (required node
+   * affinity, one {@code In} expression) the first node with that label.
+   */
+  private String nodeFor(Job job) {
+    var affinity = job.getSpec().getTemplate().getSpec().getAffinity();
+    if (affinity == null || affinity.getNodeAffinity() == null) {
+      return "node-1";
+    }
+    var expr =
+        affinity
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms()
+            .get(0)
+            .getMatchExpressions()
+            .get(0);
+    return client
+        .nodes()
+        .withLabel(expr.getKey(), expr.getValues().get(0))
+        .list()
+        .getItems()
+        .stream()
+        .map(n -> n.getMetadata().getName())
+        .sorted()
+        .findFirst()
+        .orElse("node-1");
   }
 
   /** A controller reference to the Job by name, with the given UID (the Job's own, or not). */
