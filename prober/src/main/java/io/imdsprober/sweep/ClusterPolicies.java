@@ -50,14 +50,40 @@ public final class ClusterPolicies {
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when a list is refused
    */
   public static Listing list(KubernetesClient client) {
+    return list(client, null);
+  }
+
+  /**
+   * The same for some namespaces only (a re-probe after a change): a list of pods and one of
+   * NetworkPolicies in each, instead of the whole cluster's.
+   *
+   * @param namespaces the namespaces, or null for every one
+   */
+  public static Listing list(KubernetesClient client, Set<String> namespaces) {
     Map<String, HasMetadata> firstPods = new LinkedHashMap<>();
+    List<HasMetadata> objects = new ArrayList<>();
+    if (namespaces == null) {
+      pods(client.pods().inAnyNamespace(), firstPods);
+      objects.addAll(firstPods.values());
+      objects.addAll(client.network().v1().networkPolicies().inAnyNamespace().list().getItems());
+    } else {
+      for (String ns : namespaces) {
+        pods(client.pods().inNamespace(ns), firstPods);
+        objects.addAll(client.network().v1().networkPolicies().inNamespace(ns).list().getItems());
+      }
+      objects.addAll(firstPods.values());
+    }
+    Set<Kind> unlistable = new LinkedHashSet<>();
+    objects.addAll(foreign(client, unlistable));
+    return new Listing(objects, ForeignPolicies.of(objects, unlistable));
+  }
+
+  /** One slim pod per workload, page by page. */
+  private static void pods(
+      io.fabric8.kubernetes.client.dsl.Listable<PodList> pods, Map<String, HasMetadata> firstPods) {
     String next = null;
     do {
-      PodList page =
-          client
-              .pods()
-              .inAnyNamespace()
-              .list(new ListOptionsBuilder().withLimit(500L).withContinue(next).build());
+      PodList page = pods.list(new ListOptionsBuilder().withLimit(500L).withContinue(next).build());
       for (Pod pod : page.getItems()) {
         Workload w = Workloads.workload(pod);
         if (w != null) {
@@ -66,11 +92,6 @@ public final class ClusterPolicies {
       }
       next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
     } while (next != null && !next.isEmpty());
-    List<HasMetadata> objects = new ArrayList<>(firstPods.values());
-    objects.addAll(client.network().v1().networkPolicies().inAnyNamespace().list().getItems());
-    Set<Kind> unlistable = new LinkedHashSet<>();
-    objects.addAll(foreign(client, unlistable));
-    return new Listing(objects, ForeignPolicies.of(objects, unlistable));
   }
 
   /**

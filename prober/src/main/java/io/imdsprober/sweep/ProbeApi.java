@@ -76,9 +76,11 @@ final class ProbeApi {
   }
 
   /** The cluster's workloads (slim pods) and NetworkPolicies: two list calls. */
-  ClusterPolicies.Listing workloadsAndPolicies() {
+  ClusterPolicies.Listing workloadsAndPolicies(java.util.Set<String> namespaces) {
     return call(
-        "list pods and network policies in all namespaces", () -> ClusterPolicies.list(client));
+        "list pods and network policies in "
+            + (namespaces == null ? "all namespaces" : "namespaces " + namespaces),
+        () -> ClusterPolicies.list(client, namespaces));
   }
 
   List<Node> nodes() {

@@ -211,7 +211,8 @@ public final class Sweeper implements AutoCloseable {
       run.cancel(); // cancelled while listing: every probe ends at once, no Job is made
     }
     // the policies as they are when the probes start; without them, no prediction (warned)
-    ClusterPolicies.Listing policies = policies(id);
+    ClusterPolicies.Listing policies =
+        policies(id, only == null ? null : new java.util.TreeSet<>(byNamespace(targets)));
     Map<String, Target> byName = new HashMap<>();
     targets.forEach(t -> byName.put(t.namespace(), t));
     List<String> exposureTargets = cluster.exposureTargets(config);
@@ -264,9 +265,13 @@ public final class Sweeper implements AutoCloseable {
   }
 
   /** The cluster's workloads and NetworkPolicies, or null (logged) when they cannot be listed. */
-  private ClusterPolicies.Listing policies(String id) {
+  private static List<String> byNamespace(List<Target> targets) {
+    return targets.stream().map(Target::namespace).toList();
+  }
+
+  private ClusterPolicies.Listing policies(String id, Set<String> namespaces) {
     try {
-      return api.workloadsAndPolicies();
+      return api.workloadsAndPolicies(namespaces);
     } catch (SweepException e) {
       logger.warn(
           "sweep {}: no prediction by policy this sweep (verdicts come from the probes alone): {}",

@@ -384,6 +384,9 @@ public final class AlertLab implements AutoCloseable {
     }
     return """
         probe:
+          # nine agent JVMs at once on two cores slow each other past the 1 s timeouts (a
+          # healthy namespace then reads degraded): four at a time
+          maxInFlight: 4
           deadline: 60s
           connectTimeout: 1s
           settle: 500ms

@@ -70,7 +70,23 @@ class EndToEndLabTest {
               "notenforced", "exposed",
               "exempt", "exposed");
       await("first sweep of every scenario")
-          .atMost(Duration.ofSeconds(120))
+          .atMost(Duration.ofSeconds(180))
+          .conditionEvaluationListener(
+              c -> {
+                if (!c.isSatisfied() && c.getRemainingTimeInMS() < 1500) {
+                  // what the on-call engineer would look at: every namespace's status
+                  try {
+                    lab.metrics()
+                        .lines()
+                        .filter(
+                            l ->
+                                l.startsWith("imds_prober_namespace_status{") && l.endsWith(" 1.0"))
+                        .forEach(l -> System.out.println("LAB STATUS " + l));
+                  } catch (Exception e) {
+                    System.out.println("LAB STATUS unavailable: " + e);
+                  }
+                }
+              })
           .until(
               () -> {
                 String m = lab.metrics();

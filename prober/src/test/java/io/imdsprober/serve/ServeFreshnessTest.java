@@ -143,6 +143,7 @@ class ServeFreshnessTest {
 
     // a tenant opens egress with a policy; the network now answers the probe
     kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    cluster.proberRequests(); // from here on: the re-probe's requests
     long t0 = System.nanoTime();
     cluster
         .admin
@@ -157,6 +158,16 @@ class ServeFreshnessTest {
     System.out.printf(
         "CHANGE TO RESULT: %d ms (debounce 200 ms, instant kubelet)%n",
         (System.nanoTime() - t0) / 1_000_000);
+    List<String> paths = cluster.proberRequests().stream().map(RecordedRequest::getPath).toList();
+    assertThat(paths)
+        .as("the re-probe reads the namespace's pods and policies, not the whole cluster's")
+        .anyMatch(p -> p.startsWith("/api/v1/namespaces/team/pods?"))
+        .anyMatch(p -> p.startsWith("/apis/networking.k8s.io/v1/namespaces/team/networkpolicies"))
+        .noneMatch(p -> p.startsWith("/api/v1/pods?limit"))
+        .noneMatch(
+            p ->
+                p.startsWith("/apis/networking.k8s.io/v1/networkpolicies?")
+                    && !p.contains("watch=true"));
     assertThat(s.metrics().scrape())
         .containsPattern("imds_prober_change_to_result_seconds_count 1(\\.0)?\n")
         .contains("imds_prober_policy_workloads_exposed{namespace=\"team\"}")

@@ -97,7 +97,11 @@ class AlertRulesTest {
       Map<String, String> ann = (Map<String, String>) r.get("annotations");
       assertThat(labels.get("severity")).as(alert).isIn("critical", "warning", "info");
       assertThat(ann).as(alert).containsKeys("summary", "description", "runbook_url");
-      if (!alert.equals("ImdsProberDown") && !alert.equals("ImdsProberNoRecentSweep")) {
+      if (alert.equals("ImdsProberNodePoolExposed")) {
+        // by pool, not by namespace: the description names the pool
+        assertThat(ann.get("description")).as(alert).contains("{{ $labels.pool }}");
+        assertThat((String) r.get("expr")).as(alert).contains("by (pool)");
+      } else if (!alert.equals("ImdsProberDown") && !alert.equals("ImdsProberNoRecentSweep")) {
         assertThat(ann.get("description")).as(alert).contains("{{ $labels.namespace }}");
       }
       String anchor = alert.toLowerCase(Locale.ROOT);
