@@ -7,10 +7,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -21,20 +22,19 @@ import org.slf4j.LoggerFactory;
  * The changes that call for a re-probe between scheduled sweeps: one cluster-wide informer for
  * NetworkPolicies (created, spec changed, deleted: its namespace) and one for namespaces (a new
  * one; a change of its labels or of an {@code imds-prober.io/*} annotation; a deleted one is {@code
- * gone}). Objects that existed before the watch began are not changes. fabric8's informers re-list
- * and re-watch after a dropped watch and tell what changed meanwhile, so a drop loses nothing.
+ * gone}). Objects of the informers' first list are not changes (their UIDs are set aside once the
+ * informer has synced; an "added" before that is the first list's). fabric8's informers re-list and
+ * re-watch after a dropped watch and tell what changed meanwhile, so a drop loses nothing.
  */
 public final class ChangeWatcher implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ChangeWatcher.class);
-
-  /** Objects created this long before the watch began still count as existing ones. */
-  private static final Duration EXISTING = Duration.ofSeconds(2);
 
   private final KubernetesClient client;
   private final Clock clock;
   private final BiConsumer<String, Instant> changed;
   private final Consumer<String> gone;
-  private volatile Instant began = Instant.MAX;
+  private volatile Set<String> firstPolicies;
+  private volatile Set<String> firstNamespaces;
   private SharedIndexInformer<NetworkPolicy> policies;
   private SharedIndexInformer<Namespace> namespaces;
 
@@ -55,7 +55,6 @@ public final class ChangeWatcher implements AutoCloseable {
 
   /** Starts both informers (each lists once, then watches). */
   public void start() {
-    began = clock.instant();
     policies =
         client
             .network()
@@ -66,7 +65,7 @@ public final class ChangeWatcher implements AutoCloseable {
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(NetworkPolicy p) {
-                    if (isNew(p)) {
+                    if (isNew(p, firstPolicies)) {
                       seen(p.getMetadata().getNamespace(), "NetworkPolicy " + name(p) + " created");
                     }
                   }
@@ -92,7 +91,7 @@ public final class ChangeWatcher implements AutoCloseable {
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(Namespace n) {
-                    if (isNew(n)) {
+                    if (isNew(n, firstNamespaces)) {
                       seen(n.getMetadata().getName(), "namespace created");
                     }
                   }
@@ -112,6 +111,8 @@ public final class ChangeWatcher implements AutoCloseable {
                     gone.accept(n.getMetadata().getName());
                   }
                 });
+    firstPolicies = uids(policies);
+    firstNamespaces = uids(namespaces);
     logger.info("watching NetworkPolicies and namespaces: a change re-probes its namespace");
   }
 
@@ -123,17 +124,16 @@ public final class ChangeWatcher implements AutoCloseable {
     changed.accept(namespace, clock.instant());
   }
 
-  /** Created after the watch began (the informer's first list also says "added"). */
-  private boolean isNew(HasMetadata o) {
-    String created = o.getMetadata().getCreationTimestamp();
-    if (created == null) {
-      return false;
-    }
-    try {
-      return Instant.parse(created).isAfter(began.minus(EXISTING));
-    } catch (java.time.format.DateTimeParseException e) {
-      return false;
-    }
+  /** Not of the informer's first list (which also says "added"). */
+  private static boolean isNew(HasMetadata o, Set<String> first) {
+    return first != null && !first.contains(o.getMetadata().getUid());
+  }
+
+  /** The UIDs in an informer's store once it has synced ({@code inform} returns then). */
+  private static Set<String> uids(SharedIndexInformer<? extends HasMetadata> informer) {
+    Set<String> out = new HashSet<>();
+    informer.getStore().list().forEach(o -> out.add(o.getMetadata().getUid()));
+    return out;
   }
 
   private static String name(HasMetadata o) {

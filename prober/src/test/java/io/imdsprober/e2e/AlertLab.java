@@ -155,7 +155,7 @@ public final class AlertLab implements AutoCloseable {
           .create();
       // flip: protected by its carve-out policy, which the lab's router enforces (it follows the
       // policy objects of the namespace, as a CNI would)
-      policy("flip", "carve-out", "podSelector: {}\npolicyTypes: [Egress]\n" + CARVE_OUT);
+      fixFlip();
       SharedIndexInformer<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> cni =
           cluster
               .admin

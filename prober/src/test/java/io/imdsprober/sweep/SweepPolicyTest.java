@@ -64,19 +64,7 @@ class SweepPolicyTest extends SweepTestCase {
           + " not enforced is named; policy and probe in agreement stay quiet")
   void predictionAgainstObservation() throws Exception {
     fx.cluster.namespace("hole");
-    policy("hole", "deny", DENY_ALL);
-    policy(
-        "hole",
-        "all-but-probe",
-        """
-        podSelector:
-          matchExpressions:
-            - {key: app.kubernetes.io/name, operator: NotIn, values: [imds-probe]}
-        policyTypes: [Egress]
-        egress: [{}]
-        """);
-    webPod("hole");
-    fx.kubelet.script("hole", (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+    holeNamespace("hole");
 
     fx.cluster.namespace("tight");
     policy(
