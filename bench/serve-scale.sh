@@ -4,9 +4,10 @@
 # each probe pod after 2-5 s and ends it after 3-4 s more (real time; divided by FACTOR here). serve
 # runs with the image's JVM flags, the shipped 10m interval (divided by FACTOR), pacing on, and a
 # change driver creates one NetworkPolicy a second (real time) in a random namespace during the
-# measured interval. Every figure is scaled back to real time. Measured over the second interval:
-# requests per namespace, the most Jobs in flight, the oldest result at its end, the pools with a
-# protected status, change-to-result p50/p95 (from serve's histogram buckets), and serve's peak RSS.
+# third interval. Every figure is scaled back to real time. After the first pass (every namespace
+# has a result): requests per namespace in a quiet interval (the rotation alone) and in the interval
+# with changes; the most Jobs in flight; the oldest result at the end; the pools with a protected
+# status; change-to-result p50/p95 (from serve's histogram buckets); serve's peak RSS.
 # Needs python3. Every packet stays on loopback.
 #
 # Usage: bench/serve-scale.sh [FACTOR] [IN_FLIGHT] [SIZES...]   (defaults: 5 64 500 1000 5000)

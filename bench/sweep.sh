@@ -57,7 +57,7 @@ wall, rss_kb = open(f"{out}/time.txt").read().split()[-2:]
 report = json.load(open(f"{out}/report.json"))
 assert len(report["namespaces"]) == n, (len(report["namespaces"]), n)
 assert all(ns["verdict"] == "protected" for ns in report["namespaces"])
-requests = int(stats.split("=")[1])
+requests = int(stats.split()[0].split("=")[1])
 peak = peak_mib(f"{out}/gc.log")
 print(float(wall), report["durationMs"], requests / n, peak, int(rss_kb) / 1024)
 PY

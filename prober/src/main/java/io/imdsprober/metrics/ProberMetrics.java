@@ -57,6 +57,16 @@ public final class ProberMetrics {
   private final MultiGauge poolStatus;
   private List<String> unschedulablePools = List.of();
 
+  /** A probe that ran in a pool: its namespace's verdict, and when it was published. */
+  private record PoolFact(Verdict verdict, double at) {}
+
+  /**
+   * Per pool, per namespace, the latest result of a probe that ran there. Kept when the namespace
+   * is later probed elsewhere (that probe says nothing about this pool); each full sweep, which
+   * pins a probe to every pool, replaces what an earlier one left.
+   */
+  private final Map<String, Map<String, PoolFact>> poolFacts = new java.util.TreeMap<>();
+
   /** At most this many pools get series of their own; the rest are {@code pool="other"}. */
   public static final int MAX_POOLS = 50;
 
@@ -235,6 +245,11 @@ public final class ProberMetrics {
     }
     publishedAt.put(r.namespace(), at);
     current.put(r.namespace(), r);
+    if (r.pool() != null && r.judgement().verdict() != Verdict.SKIPPED) {
+      poolFacts
+          .computeIfAbsent(r.pool(), p -> new HashMap<>())
+          .put(r.namespace(), new PoolFact(r.judgement().verdict(), at));
+    }
     if (r.judgement().verdict() != Verdict.SKIPPED) {
       if (r.judgement().verdict() == Verdict.ERROR) {
         failure(r.namespace(), r.judgement().reason()).increment();
@@ -270,6 +285,9 @@ public final class ProberMetrics {
       Set<String> gone = new HashSet<>(current.keySet());
       gone.removeAll(covered);
       gone.forEach(this::drop);
+      double started = result.started().toEpochMilli() / 1000.0;
+      poolFacts.values().forEach(m -> m.values().removeIf(f -> f.at() < started));
+      poolFacts.values().removeIf(Map::isEmpty);
     }
     flush();
     if (outcome.equals(COMPLETE)) {
@@ -286,6 +304,8 @@ public final class ProberMetrics {
   private void drop(String namespace) {
     current.remove(namespace);
     publishedAt.remove(namespace);
+    poolFacts.values().forEach(m -> m.remove(namespace));
+    poolFacts.values().removeIf(Map::isEmpty);
     lastFacts.remove(namespace);
     failures
         .entrySet()
@@ -387,15 +407,16 @@ public final class ProberMetrics {
 
   private List<Row<?>> poolRows() {
     Map<String, Verdict> worst = new java.util.TreeMap<>();
-    for (NamespaceResult r : current.values()) {
-      if (r.pool() == null || r.judgement().verdict() == Verdict.SKIPPED) {
-        continue;
-      }
-      worst.merge(
-          r.pool(),
-          r.judgement().verdict(),
-          (a, b) -> POOL_ORDER.indexOf(a) <= POOL_ORDER.indexOf(b) ? a : b);
-    }
+    poolFacts.forEach(
+        (pool, facts) ->
+            facts
+                .values()
+                .forEach(
+                    f ->
+                        worst.merge(
+                            pool,
+                            f.verdict(),
+                            (a, b) -> POOL_ORDER.indexOf(a) <= POOL_ORDER.indexOf(b) ? a : b)));
     Map<String, String> status = new java.util.TreeMap<>();
     worst.forEach((p, v) -> status.put(p, v.word()));
     unschedulablePools.forEach(p -> status.putIfAbsent(p, UNSCHEDULABLE));
@@ -450,6 +471,7 @@ public final class ProberMetrics {
     lastFacts.clear();
     current.clear();
     publishedAt.clear();
+    poolFacts.clear();
     dirty = false;
     failures.values().forEach(registry::remove);
     failures.clear();

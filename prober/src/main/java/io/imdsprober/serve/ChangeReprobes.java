@@ -27,13 +27,22 @@ import org.slf4j.LoggerFactory;
  * Re-probes between scheduled sweeps (DESIGN.md "Scale and freshness"): the changes {@link
  * ChangeWatcher} sees go to a debounced {@link ChangeQueue}; every {@link #TICK} the namespaces due
  * run as one small sweep of their own, with a sweeper that shares the scheduled one's in-flight
- * bound and busy namespaces (never two probes of one namespace at once). One re-probe batch at a
- * time: changes that come meanwhile make the next batch. Each result is published as it comes, and
- * the time from the change seen to it goes to {@code imds_prober_change_to_result_seconds}.
+ * bound and busy namespaces (never two probes of one namespace at once). Up to {@link #BATCHES}
+ * batches run at once, so a change does not wait for the batch before it to end; when all run,
+ * changes keep coalescing in the queue. Each result is published as it comes, and the time from the
+ * change seen to it goes to {@code imds_prober_change_to_result_seconds}.
  */
 final class ChangeReprobes implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ChangeReprobes.class);
   static final Duration TICK = Duration.ofMillis(250);
+
+  /** Re-probe batches that may run at once. */
+  static final int BATCHES = 4;
+
+  private final java.util.concurrent.Semaphore batchSlots =
+      new java.util.concurrent.Semaphore(BATCHES);
+  private final java.util.concurrent.ExecutorService batches =
+      Executors.newFixedThreadPool(BATCHES, Threads.daemon("imds-reprobe-batch"));
 
   private final Clock clock;
   private final Sweeper scheduled;
@@ -95,18 +104,30 @@ final class ChangeReprobes implements AutoCloseable {
   }
 
   private void tick() {
+    if (!active.getAsBoolean()) {
+      queue.clear();
+      return;
+    }
+    if (!batchSlots.tryAcquire()) {
+      return; // every batch slot runs: the changes coalesce in the queue meanwhile
+    }
+    Map<String, Instant> due = new LinkedHashMap<>();
+    for (ChangeQueue.Due d : queue.take(clock.instant(), scheduled::busy)) {
+      due.put(d.namespace(), d.firstSeen());
+    }
+    if (due.isEmpty()) {
+      batchSlots.release();
+      return;
+    }
     try {
-      if (!active.getAsBoolean()) {
-        queue.clear();
-        return;
-      }
-      Map<String, Instant> due = new LinkedHashMap<>();
-      for (ChangeQueue.Due d : queue.take(clock.instant(), scheduled::busy)) {
-        due.put(d.namespace(), d.firstSeen());
-      }
-      if (due.isEmpty()) {
-        return;
-      }
+      batches.execute(() -> batch(due));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      batchSlots.release(); // closing
+    }
+  }
+
+  private void batch(Map<String, Instant> due) {
+    try {
       logger.info("re-probing {} namespace(s) after a change: {}", due.size(), due.keySet());
       reprober.sweep(
           due.keySet(),
@@ -121,6 +142,8 @@ final class ChangeReprobes implements AutoCloseable {
       logger.warn("re-probe after a change failed: {}", e.getMessage());
     } catch (RuntimeException e) {
       logger.error("re-probe after a change crashed", e); // the loop must live
+    } finally {
+      batchSlots.release();
     }
   }
 
@@ -128,6 +151,7 @@ final class ChangeReprobes implements AutoCloseable {
   public void close() {
     watcher.close();
     loop.shutdownNow();
+    batches.shutdownNow();
     reprober.cancel();
     reprober.close();
   }

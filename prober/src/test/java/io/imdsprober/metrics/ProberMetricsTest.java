@@ -200,4 +200,69 @@ class ProberMetricsTest {
     metrics.record(sweep(judged("hole", ProbeFacts.PROTECTED)));
     assertThat(metrics.scrape()).doesNotContain("imds_prober_policy_");
   }
+
+  @Test
+  @DisplayName(
+      "node pools: a pool keeps what its pinned probe saw when the namespace is later probed"
+          + " elsewhere; the worst verdict wins; the next full sweep replaces it; a gone namespace"
+          + " takes its facts along")
+  void poolStatus() {
+    double t0 = Instant.parse("2026-11-26T10:00:01.5Z").toEpochMilli() / 1000.0;
+    metrics.publish(judged("a", ProbeFacts.PROTECTED).withPool("general"), t0);
+    metrics.publish(judged("b", ProbeFacts.EXPOSED).withPool("hop2"), t0);
+    metrics.publish(judged("c", ProbeFacts.PROTECTED).withPool("hop2"), t0);
+    // a re-probe of a ran on a node of no pool: general's fact stands
+    metrics.publish(judged("a", ProbeFacts.PROTECTED), t0 + 5);
+    String s = metrics.scrape();
+    assertThat(value(s, "imds_prober_node_pool_status{pool=\"general\",status=\"protected\"}"))
+        .isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_node_pool_status{pool=\"hop2\",status=\"exposed\"}"))
+        .isEqualTo(1.0);
+    assertThat(value(s, "imds_prober_node_pool_status{pool=\"hop2\",status=\"protected\"}"))
+        .isEqualTo(0.0);
+
+    // the next full sweep pinned c to hop2 (now protected) and nothing to general
+    metrics.publish(judged("c", ProbeFacts.PROTECTED).withPool("hop2"), t0 + 700);
+    metrics.finish(
+        new SweepResult(
+            "s2",
+            Instant.parse("2026-11-26T10:10:00Z"),
+            1500,
+            List.of(
+                judged("a", ProbeFacts.PROTECTED),
+                judged("b", ProbeFacts.PROTECTED),
+                judged("c", ProbeFacts.PROTECTED)),
+            null));
+    s = metrics.scrape();
+    assertThat(value(s, "imds_prober_node_pool_status{pool=\"hop2\",status=\"protected\"}"))
+        .isEqualTo(1.0);
+    assertThat(s).doesNotContain("pool=\"general\"");
+
+    metrics.forget("c");
+    assertThat(metrics.scrape()).doesNotContain("pool=\"hop2\"");
+  }
+
+  @Test
+  @DisplayName(
+      "a pool label with an unbounded value space (say, a pool per node) is capped: 50 pools of"
+          + " their own, the rest as other, with the worst status among them")
+  void poolCap() {
+    double t = Instant.parse("2026-11-26T10:00:01.5Z").toEpochMilli() / 1000.0;
+    for (int i = 0; i < 80; i++) {
+      String facts = i == 79 ? ProbeFacts.EXPOSED : ProbeFacts.PROTECTED;
+      metrics.publish(
+          judged(String.format("ns-%02d", i), facts).withPool(String.format("p-%02d", i)), t);
+    }
+    String s = metrics.scrape();
+    long pools =
+        s.lines()
+            .filter(l -> l.startsWith("imds_prober_node_pool_status{") && l.endsWith(" 1.0"))
+            .count();
+    assertThat(pools)
+        .as("pools with a status: 50 and other")
+        .isEqualTo(ProberMetrics.MAX_POOLS + 1);
+    assertThat(value(s, "imds_prober_node_pool_status{pool=\"other\",status=\"exposed\"}"))
+        .isEqualTo(1.0);
+    assertThat(s).doesNotContain("pool=\"p-79\"");
+  }
 }

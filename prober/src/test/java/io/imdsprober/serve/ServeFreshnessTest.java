@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.imdsprober.sweep.CutProxy;
 import io.imdsprober.sweep.FakeKubelet;
 import io.imdsprober.sweep.MockCluster;
 import io.imdsprober.sweep.ProbeFacts;
@@ -295,6 +296,59 @@ class ServeFreshnessTest {
       assertThat((times.get(i) - times.get(i - 1)) / 1_000_000)
           .as("ms between starts")
           .isGreaterThan(1_500L);
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "a watch that drops (every connection cut while a tenant adds a policy, the resumed watch"
+          + " answered 410 Gone) re-lists and misses no change")
+  void watchDropResumes() throws Exception {
+    cluster.namespace("team");
+    try (CutProxy proxy = new CutProxy(java.net.URI.create(cluster.url()).getPort())) {
+      Path kubeconfig =
+          java.nio.file.Files.writeString(
+              dir.resolve("proxied"),
+              java.nio.file.Files.readString(cluster.kubeconfig(dir))
+                  .replace(cluster.url(), proxy.url()));
+      Map<String, String> keys =
+          new HashMap<>(
+              Map.of(
+                  "serve.changeDebounce",
+                  "200ms",
+                  "serve.interval",
+                  "1h",
+                  "serve.pacing",
+                  "false"));
+      serve = TestServe.of(kubeconfig, TestServe.config(keys), "dropped");
+      ProberService s = serve.service();
+      s.start();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> s.metrics().scrape().contains(status("team", "protected")));
+
+      kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+      var resumeRefused =
+          cluster.expireOnce(
+              q ->
+                  q.getPath().startsWith("/apis/networking.k8s.io/v1/networkpolicies?")
+                      && q.getPath().contains("watch=true"));
+      proxy.cut();
+      cluster
+          .admin
+          .network()
+          .v1()
+          .networkPolicies()
+          .resource(policy("team", "open", "0.0.0.0/0"))
+          .create();
+      Thread.sleep(1500);
+      proxy.restore();
+      await("the change made while the watch was down is seen once it is back")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> s.metrics().scrape().contains(status("team", "exposed")));
+      assertThat(resumeRefused.get())
+          .as("the policy informer resumed its watch after the cut, was told 410 and re-listed")
+          .isTrue();
     }
   }
 

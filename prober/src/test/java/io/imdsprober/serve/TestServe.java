@@ -39,6 +39,23 @@ public record TestServe(ProberService service, KubernetesClient client) implemen
     return of(cluster, dir, config, clock, identity, version, MockCluster.PROBER_AGENT);
   }
 
+  /** A serve (not started) that reaches the API server through the given kubeconfig. */
+  public static TestServe of(Path kubeconfig, Config config, String identity) throws Exception {
+    KubernetesClient client =
+        KubeConnection.connect(kubeconfig, null, config, MockCluster.PROBER_AGENT);
+    return new TestServe(
+        new ProberService(
+            client,
+            config,
+            "registry.invalid/imds-prober:test",
+            "test",
+            FAST,
+            Clock.systemUTC(),
+            identity,
+            0),
+        client);
+  }
+
   /** The same, with its own User-Agent, so that the mock can fail this replica's requests. */
   public static TestServe of(
       MockCluster cluster,

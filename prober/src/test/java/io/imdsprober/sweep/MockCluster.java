@@ -71,6 +71,21 @@ public final class MockCluster implements AutoCloseable {
     admin = server.createClient();
   }
 
+  /** Requests that get a 410 Gone instead (a watch resumed from a resourceVersion too old). */
+  private volatile Predicate<RecordedRequest> expired = r -> false;
+
+  /**
+   * The next request that matches (one only) gets 410 Gone: "too old resource version".
+   *
+   * @return set once that answer was given
+   */
+  public java.util.concurrent.atomic.AtomicBoolean expireOnce(Predicate<RecordedRequest> requests) {
+    java.util.concurrent.atomic.AtomicBoolean used =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    expired = r -> requests.test(r) && used.compareAndSet(false, true);
+    return used;
+  }
+
   /** From now on, requests that match get a 503 (pass {@code r -> false} to heal). */
   public void fail(Predicate<RecordedRequest> requests) {
     failing = requests;
@@ -86,6 +101,11 @@ public final class MockCluster implements AutoCloseable {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+      if (expired.test(request)) {
+        return new MockResponse()
+            .setResponseCode(410)
+            .setBody(Serialization.asJson(status(410, "Expired", "too old resource version")));
+      }
       if (failing.test(request)) {
         return new MockResponse()
             .setResponseCode(503)
