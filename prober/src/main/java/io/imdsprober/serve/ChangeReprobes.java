@@ -36,6 +36,9 @@ final class ChangeReprobes implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ChangeReprobes.class);
   static final Duration TICK = Duration.ofMillis(250);
 
+  /** After a re-probe the API server did not answer, how long before its namespaces are retried. */
+  static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
+
   /** Re-probe batches that may run at once. */
   static final int BATCHES = 4;
 
@@ -104,6 +107,14 @@ final class ChangeReprobes implements AutoCloseable {
   }
 
   private void tick() {
+    try {
+      takeBatch();
+    } catch (RuntimeException e) {
+      logger.error("re-probe scheduling crashed", e); // the loop must live
+    }
+  }
+
+  private void takeBatch() {
     if (!active.getAsBoolean()) {
       queue.clear();
       return;
@@ -139,7 +150,15 @@ final class ChangeReprobes implements AutoCloseable {
             publish.accept(id, r);
           });
     } catch (SweepException e) {
-      logger.warn("re-probe after a change failed: {}", e.getMessage());
+      // the API server did not answer: the changes are kept (with when they were first seen) and
+      // retried after a pause, not left for the next sweep
+      logger.warn("re-probe after a change failed, will retry: {}", e.getMessage());
+      try {
+        Thread.sleep(RETRY_PAUSE.toMillis());
+        due.forEach(queue::changed);
+      } catch (InterruptedException stop) {
+        Thread.currentThread().interrupt();
+      }
     } catch (RuntimeException e) {
       logger.error("re-probe after a change crashed", e); // the loop must live
     } finally {

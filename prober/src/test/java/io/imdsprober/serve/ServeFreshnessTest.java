@@ -88,6 +88,17 @@ class ServeFreshnessTest {
         .build();
   }
 
+  /** A tenant of team opens its egress to everything with a NetworkPolicy. */
+  void openTeam() {
+    cluster
+        .admin
+        .network()
+        .v1()
+        .networkPolicies()
+        .resource(policy("team", "open", "0.0.0.0/0"))
+        .create();
+  }
+
   @Test
   @DisplayName(
       "a fast namespace's result is on /metrics while a slow one's probe still runs; the sweep's"
@@ -146,13 +157,7 @@ class ServeFreshnessTest {
     kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
     cluster.proberRequests(); // from here on: the re-probe's requests
     long t0 = System.nanoTime();
-    cluster
-        .admin
-        .network()
-        .v1()
-        .networkPolicies()
-        .resource(policy("team", "open", "0.0.0.0/0"))
-        .create();
+    openTeam();
     await("team re-probed after its policy changed")
         .atMost(Duration.ofSeconds(10))
         .until(() -> s.metrics().scrape().contains(status("team", "exposed")));
@@ -334,13 +339,7 @@ class ServeFreshnessTest {
                   q.getPath().startsWith("/apis/networking.k8s.io/v1/networkpolicies?")
                       && q.getPath().contains("watch=true"));
       proxy.cut();
-      cluster
-          .admin
-          .network()
-          .v1()
-          .networkPolicies()
-          .resource(policy("team", "open", "0.0.0.0/0"))
-          .create();
+      openTeam();
       Thread.sleep(1500);
       proxy.restore();
       await("the change made while the watch was down is seen once it is back")
@@ -350,6 +349,31 @@ class ServeFreshnessTest {
           .as("the policy informer resumed its watch after the cut, was told 410 and re-listed")
           .isTrue();
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a re-probe the API server does not answer is retried: the change is not left for the next"
+          + " sweep")
+  void reprobeRetries() throws Exception {
+    cluster.namespace("team");
+    ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("team", "protected")));
+    kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    // the re-probe's first step, listing the namespaces, fails for a while
+    cluster.fail(
+        q ->
+            q.getPath().matches("^/api/v1/namespaces(\\?.*)?$")
+                && !q.getPath().contains("watch=true"));
+    openTeam();
+    Thread.sleep(1500);
+    assertThat(s.metrics().scrape()).contains(status("team", "protected"));
+    cluster.fail(q -> false);
+    await("team re-probed once the API server answers again")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("team", "exposed")));
   }
 
   static double completeSweeps(ProberService s) {
