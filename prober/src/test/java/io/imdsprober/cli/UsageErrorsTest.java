@@ -59,6 +59,13 @@ class UsageErrorsTest {
         Arguments.of(
             List.of("sweep", "--once", "--set", "probe.deadline=xx"), "--set", "probe.deadline"),
         Arguments.of(List.of("serve", "--interval", "xx"), "--interval", "serve.interval"),
+        Arguments.of(
+            List.of("serve", "--set", "serve.changeDebounce=-2s"), "--set", "serve.changeDebounce"),
+        Arguments.of(List.of("serve", "--set", "serve.pacing=sometimes"), "--set", "serve.pacing"),
+        Arguments.of(
+            List.of("serve", "--set", "serve.reactToChanges=yes please"),
+            "--set",
+            "serve.reactToChanges"),
         Arguments.of(List.of("serve", "--metrics-port", "99999"), "--metrics-port", "99999"),
         Arguments.of(
             List.of("serve", "--bind-address", "localhost"), "--bind-address", "localhost"),
