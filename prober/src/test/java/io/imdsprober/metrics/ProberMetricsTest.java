@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -160,33 +161,29 @@ class ProberMetricsTest {
     assertThat(value(s, "imds_prober_sweeps_total{result=\"complete\"}")).isEqualTo(1.0);
   }
 
+  /** A protected namespace with a prediction by policy (the probe denied by its policies). */
+  static NamespaceResult withPolicy(
+      String ns, Set<Comparison.Drift> drift, List<String> mayReach, List<String> targeted) {
+    return judged(ns, ProbeFacts.PROTECTED)
+        .withPolicy(
+            Judgement.error("unused"),
+            new Comparison(
+                drift, mayReach, !mayReach.isEmpty(), targeted, Outcome.DENIED, List.of()));
+  }
+
   @Test
   @DisplayName(
       "policy metrics: workloads that may reach by policy and each drift kind, per namespace; a"
           + " namespace gone from the prediction loses its series")
   void policyMetrics() {
     NamespaceResult hole =
-        judged("hole", ProbeFacts.PROTECTED)
-            .withPolicy(
-                Judgement.error("unused"),
-                new Comparison(
-                    EnumSet.of(Comparison.Drift.PROBE_TARGETED),
-                    List.of("ReplicaSet/web-5d8f by hole/all-but-probe"),
-                    true,
-                    List.of("hole/all-but-probe"),
-                    Outcome.DENIED,
-                    List.of()));
+        withPolicy(
+            "hole",
+            EnumSet.of(Comparison.Drift.PROBE_TARGETED),
+            List.of("ReplicaSet/web-5d8f by hole/all-but-probe"),
+            List.of("hole/all-but-probe"));
     NamespaceResult quiet =
-        judged("quiet", ProbeFacts.PROTECTED)
-            .withPolicy(
-                Judgement.error("unused"),
-                new Comparison(
-                    EnumSet.noneOf(Comparison.Drift.class),
-                    List.of(),
-                    false,
-                    List.of(),
-                    Outcome.DENIED,
-                    List.of()));
+        withPolicy("quiet", EnumSet.noneOf(Comparison.Drift.class), List.of(), List.of());
     metrics.record(sweep(hole, quiet));
     String s = metrics.scrape();
     assertThat(value(s, "imds_prober_policy_workloads_exposed{namespace=\"hole\"}")).isEqualTo(1.0);
