@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ public final class ChangeWatcher implements AutoCloseable {
   private volatile Set<String> firstNamespaces;
   private SharedIndexInformer<NetworkPolicy> policies;
   private SharedIndexInformer<Namespace> namespaces;
+  private CompletableFuture<Void> synced = new CompletableFuture<>();
 
   /**
    * @param changed told a namespace to re-probe and when the change was seen
@@ -53,67 +55,74 @@ public final class ChangeWatcher implements AutoCloseable {
     this.gone = gone;
   }
 
-  /** Starts both informers (each lists once, then watches). */
+  /**
+   * Starts both informers (each lists once, then watches) without waiting for them: an API server
+   * that does not answer at start (or later) is retried with the client's backoff, one log line per
+   * attempt, and never stops serve; changes count from each informer's first successful list.
+   */
   public void start() {
-    policies =
-        client
-            .network()
-            .v1()
-            .networkPolicies()
-            .inAnyNamespace()
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(NetworkPolicy p) {
-                    if (isNew(p, firstPolicies)) {
-                      seen(p.getMetadata().getNamespace(), "NetworkPolicy " + name(p) + " created");
-                    }
-                  }
+    policies = client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0);
+    policies.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(NetworkPolicy p) {
+            if (isNew(p, firstPolicies)) {
+              seen(p.getMetadata().getNamespace(), "NetworkPolicy " + name(p) + " created");
+            }
+          }
 
-                  @Override
-                  public void onUpdate(NetworkPolicy before, NetworkPolicy after) {
-                    if (!Objects.equals(before.getSpec(), after.getSpec())) {
-                      seen(
-                          after.getMetadata().getNamespace(),
-                          "NetworkPolicy " + name(after) + " changed");
-                    }
-                  }
+          @Override
+          public void onUpdate(NetworkPolicy before, NetworkPolicy after) {
+            if (!Objects.equals(before.getSpec(), after.getSpec())) {
+              seen(after.getMetadata().getNamespace(), "NetworkPolicy " + name(after) + " changed");
+            }
+          }
 
-                  @Override
-                  public void onDelete(NetworkPolicy p, boolean unknownFinalState) {
-                    seen(p.getMetadata().getNamespace(), "NetworkPolicy " + name(p) + " deleted");
-                  }
-                });
-    namespaces =
-        client
-            .namespaces()
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Namespace n) {
-                    if (isNew(n, firstNamespaces)) {
-                      seen(n.getMetadata().getName(), "namespace created");
-                    }
-                  }
+          @Override
+          public void onDelete(NetworkPolicy p, boolean unknownFinalState) {
+            seen(p.getMetadata().getNamespace(), "NetworkPolicy " + name(p) + " deleted");
+          }
+        });
+    namespaces = client.namespaces().runnableInformer(0);
+    namespaces.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Namespace n) {
+            if (isNew(n, firstNamespaces)) {
+              seen(n.getMetadata().getName(), "namespace created");
+            }
+          }
 
-                  @Override
-                  public void onUpdate(Namespace before, Namespace after) {
-                    if (!ours(before).equals(ours(after))
-                        || !Objects.equals(
-                            before.getMetadata().getLabels(), after.getMetadata().getLabels())) {
-                      seen(
-                          after.getMetadata().getName(), "namespace labels or annotations changed");
-                    }
-                  }
+          @Override
+          public void onUpdate(Namespace before, Namespace after) {
+            if (!ours(before).equals(ours(after))
+                || !Objects.equals(
+                    before.getMetadata().getLabels(), after.getMetadata().getLabels())) {
+              seen(after.getMetadata().getName(), "namespace labels or annotations changed");
+            }
+          }
 
-                  @Override
-                  public void onDelete(Namespace n, boolean unknownFinalState) {
-                    gone.accept(n.getMetadata().getName());
-                  }
-                });
-    firstPolicies = uids(policies);
-    firstNamespaces = uids(namespaces);
-    logger.info("watching NetworkPolicies and namespaces: a change re-probes its namespace");
+          @Override
+          public void onDelete(Namespace n, boolean unknownFinalState) {
+            gone.accept(n.getMetadata().getName());
+          }
+        });
+    policies.exceptionHandler((started, e) -> true);
+    namespaces.exceptionHandler((started, e) -> true);
+    CompletableFuture<Void> policiesSynced =
+        policies.start().thenRun(() -> firstPolicies = uids(policies)).toCompletableFuture();
+    CompletableFuture<Void> namespacesSynced =
+        namespaces.start().thenRun(() -> firstNamespaces = uids(namespaces)).toCompletableFuture();
+    synced = CompletableFuture.allOf(policiesSynced, namespacesSynced);
+    synced.thenRun(
+        () ->
+            logger.info(
+                "watching NetworkPolicies and namespaces: a change re-probes its namespace"));
+  }
+
+  /** Completes once both informers have listed (from then on, what they see is a change). */
+  public CompletableFuture<Void> synced() {
+    return synced;
   }
 
   private void seen(String namespace, String what) {
@@ -129,7 +138,7 @@ public final class ChangeWatcher implements AutoCloseable {
     return first != null && !first.contains(o.getMetadata().getUid());
   }
 
-  /** The UIDs in an informer's store once it has synced ({@code inform} returns then). */
+  /** The UIDs in an informer's store once it has synced (its start completes then). */
   private static Set<String> uids(SharedIndexInformer<? extends HasMetadata> informer) {
     Set<String> out = new HashSet<>();
     informer.getStore().list().forEach(o -> out.add(o.getMetadata().getUid()));

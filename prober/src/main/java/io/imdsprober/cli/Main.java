@@ -1,6 +1,7 @@
 package io.imdsprober.cli;
 
 import io.imdsprober.sweep.SweepResult;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,7 +44,28 @@ public final class Main implements Runnable {
                       + " --help')");
           return SweepResult.EXIT_CONFIG;
         });
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          // a fault no command handled (a bug, or an API failure in an unexpected place): it
+          // cannot mean "exposed" (exit 1), so it is "cannot run", with its stack trace logged
+          LoggerFactory.getLogger(Main.class).error("unexpected failure", ex);
+          cmd.getErr()
+              .println(cmd.getCommandSpec().qualifiedName() + ": cannot run: " + messages(ex));
+          return SweepResult.EXIT_CONFIG;
+        });
     return cl;
+  }
+
+  /** Each distinct message of an exception's cause chain, outermost first, on one line. */
+  static String messages(Throwable ex) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Throwable t = ex; t != null && out.size() < 8; t = t.getCause()) {
+      String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().strip();
+      if (!m.isEmpty() && !out.contains(m)) {
+        out.add(m);
+      }
+    }
+    return usageLine(String.join(": ", out));
   }
 
   /** A picocli message on one line, without its doubled words. */

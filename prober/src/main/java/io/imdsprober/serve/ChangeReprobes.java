@@ -39,6 +39,9 @@ final class ChangeReprobes implements AutoCloseable {
   /** After a re-probe the API server did not answer, how long before its namespaces are retried. */
   static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
 
+  /** How long serve waits at start for the change informers' first list. */
+  static final Duration SYNC_WAIT = Duration.ofSeconds(5);
+
   /** Re-probe batches that may run at once. */
   static final int BATCHES = 4;
 
@@ -96,6 +99,17 @@ final class ChangeReprobes implements AutoCloseable {
 
   void start() {
     watcher.start();
+    try {
+      // normally the informers have listed in milliseconds; a silent API server only delays
+      // serve by this much (the informers keep trying, the first sweep covers what they miss)
+      watcher.synced().get(SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      logger.warn(
+          "NetworkPolicies and namespaces not listed yet: changes count once they are"
+              + " (the API server is retried)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     loop.scheduleWithFixedDelay(
         this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
   }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
 
 /**
  * A pipeline must tell a typo from a finding: every usage and configuration error exits 3 with one
@@ -120,6 +121,30 @@ class UsageErrorsTest {
         .as("no Job was created")
         .isEmpty();
     assertThat(kubelet.jobsSeen).isEmpty();
+  }
+
+  /** A command that fails the way no command should: an exception it does not handle. */
+  @CommandLine.Command(name = "boom")
+  static final class Boom implements java.util.concurrent.Callable<Integer> {
+    @Override
+    public Integer call() {
+      throw new IllegalStateException(
+          "informer failed", new java.io.IOException("Connection refused"));
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "a fault no command handles is exit 3 (cannot run) with one line of its causes, never 1"
+          + " (the exposure code)")
+  void unhandledFault() {
+    CommandLine cl = Main.commandLine();
+    cl.addSubcommand("boom", new Boom());
+    java.io.StringWriter err = new java.io.StringWriter();
+    cl.setErr(new java.io.PrintWriter(err, true));
+    assertThat(cl.execute("boom")).isEqualTo(3);
+    assertThat(err.toString().lines().filter(l -> !l.isBlank()).toList())
+        .containsExactly("imds-prober boom: cannot run: informer failed: Connection refused");
   }
 
   @Test

@@ -353,6 +353,46 @@ class ServeFreshnessTest {
 
   @Test
   @DisplayName(
+      "serve started while the API server refuses the policy and namespace lists keeps running"
+          + " (it used to exit 1, the exposure code); the informers keep trying, and once they"
+          + " have listed, a change re-probes")
+  void informersListLate() throws Exception {
+    cluster.namespace("team");
+    java.util.concurrent.atomic.AtomicBoolean down =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger listedAfter =
+        new java.util.concurrent.atomic.AtomicInteger();
+    cluster.fail(
+        q -> {
+          boolean informerList =
+              q.getPath()
+                      .matches(
+                          "^/(apis/networking.k8s.io/v1/networkpolicies|api/v1/namespaces)"
+                              + "\\?.*")
+                  && !q.getPath().contains("watch=true");
+          if (informerList && q.getPath().contains("networkpolicies") && !down.get()) {
+            listedAfter.incrementAndGet();
+          }
+          return informerList && down.get();
+        });
+    ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
+    await("serve stands and leads while the informers wait")
+        .atMost(Duration.ofSeconds(15))
+        .until(s::leading);
+    down.set(false);
+    await("the policy informer lists once the API server answers")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> listedAfter.get() > 0);
+    Thread.sleep(1000);
+    kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    openTeam();
+    await("a change after the late first list re-probes the namespace")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("team", "exposed")));
+  }
+
+  @Test
+  @DisplayName(
       "a re-probe the API server does not answer is retried: the change is not left for the next"
           + " sweep")
   void reprobeRetries() throws Exception {
