@@ -6,9 +6,12 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -118,6 +121,25 @@ public final class ChangeWatcher implements AutoCloseable {
         () ->
             logger.info(
                 "watching NetworkPolicies and namespaces: a change re-probes its namespace"));
+  }
+
+  /** Every namespace as the informer holds it, or null before its first list. */
+  public List<Namespace> namespaces() {
+    return firstNamespaces == null ? null : namespaces.getStore().list();
+  }
+
+  /**
+   * The NetworkPolicies of these namespaces as the informer holds them, or null before its list.
+   */
+  public List<NetworkPolicy> policies(Set<String> in) {
+    if (firstPolicies == null) {
+      return null;
+    }
+    List<NetworkPolicy> out = new ArrayList<>();
+    for (String ns : in) {
+      out.addAll(policies.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ns));
+    }
+    return out;
   }
 
   /** Completes once both informers have listed (from then on, what they see is a change). */

@@ -9,6 +9,7 @@ import io.imdsprober.metrics.ProberMetrics;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepException;
 import io.imdsprober.sweep.Sweeper;
+import io.imdsprober.sweep.WatchedObjects;
 import io.imdsprober.util.Threads;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,6 +100,7 @@ final class ChangeReprobes implements AutoCloseable {
 
   void start() {
     watcher.start();
+    reprober.useWatched(new WatchedObjects(watcher::namespaces, watcher::policies));
     try {
       // normally the informers have listed in milliseconds; a silent API server only delays
       // serve by this much (the informers keep trying, the first sweep covers what they miss)

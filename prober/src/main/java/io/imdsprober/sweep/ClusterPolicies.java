@@ -43,14 +43,17 @@ public final class ClusterPolicies {
    * @param objects slim pods (one per workload), NetworkPolicies, and the objects of foreign policy
    *     kinds (name and namespace only)
    * @param foreign where foreign policy kinds may act: the prediction there is incomplete
+   * @param served the foreign policy kinds the API server serves, by group/version (the discovery,
+   *     which a re-probe may reuse)
    */
-  public record Listing(List<HasMetadata> objects, ForeignPolicies foreign) {}
+  public record Listing(
+      List<HasMetadata> objects, ForeignPolicies foreign, Map<Kind, String> served) {}
 
   /**
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when a list is refused
    */
   public static Listing list(KubernetesClient client) {
-    return list(client, null);
+    return list(client, null, null, null);
   }
 
   /**
@@ -58,8 +61,15 @@ public final class ClusterPolicies {
    * NetworkPolicies in each, instead of the whole cluster's.
    *
    * @param namespaces the namespaces, or null for every one
+   * @param watched the NetworkPolicies of {@code namespaces} as a watch holds them, or null to list
+   *     them
+   * @param served the foreign kinds served, from an earlier discovery, or null to discover them now
    */
-  public static Listing list(KubernetesClient client, Set<String> namespaces) {
+  public static Listing list(
+      KubernetesClient client,
+      Set<String> namespaces,
+      List<? extends HasMetadata> watched,
+      Map<Kind, String> served) {
     Map<String, HasMetadata> firstPods = new LinkedHashMap<>();
     List<HasMetadata> objects = new ArrayList<>();
     if (namespaces == null) {
@@ -69,13 +79,19 @@ public final class ClusterPolicies {
     } else {
       for (String ns : namespaces) {
         pods(client.pods().inNamespace(ns), firstPods);
-        objects.addAll(client.network().v1().networkPolicies().inNamespace(ns).list().getItems());
+        if (watched == null) {
+          objects.addAll(client.network().v1().networkPolicies().inNamespace(ns).list().getItems());
+        }
+      }
+      if (watched != null) {
+        objects.addAll(watched);
       }
       objects.addAll(firstPods.values());
     }
+    Map<Kind, String> kinds = served == null ? served(client) : served;
     Set<Kind> unlistable = new LinkedHashSet<>();
-    objects.addAll(foreign(client, unlistable));
-    return new Listing(objects, ForeignPolicies.of(objects, unlistable));
+    objects.addAll(foreign(client, kinds, unlistable));
+    return new Listing(objects, ForeignPolicies.of(objects, unlistable), kinds);
   }
 
   /** One slim pod per workload, page by page. */
@@ -95,23 +111,22 @@ public final class ClusterPolicies {
   }
 
   /**
-   * The objects of the foreign policy kinds the API server serves: one discovery call ({@code
-   * /apis}), then, only for a group that is there, its resources and one list per kind served. A
-   * kind the prober may not list (RBAC grants it NetworkPolicies only) goes to {@code unlistable}.
+   * The foreign policy kinds the API server serves, with their group/version: one discovery call
+   * ({@code /apis}), then, only for a group that is there, its resources.
    */
-  private static List<HasMetadata> foreign(KubernetesClient client, Set<Kind> unlistable) {
-    Map<String, String> served = new LinkedHashMap<>();
-    APIGroupList groups = client.getApiGroups();
+  static Map<Kind, String> served(KubernetesClient client) {
+    Map<String, String> groups = new LinkedHashMap<>();
+    APIGroupList list = client.getApiGroups();
     for (APIGroup g :
-        groups == null || groups.getGroups() == null ? List.<APIGroup>of() : groups.getGroups()) {
+        list == null || list.getGroups() == null ? List.<APIGroup>of() : list.getGroups()) {
       if (g.getPreferredVersion() != null) {
-        served.put(g.getName(), g.getPreferredVersion().getGroupVersion());
+        groups.put(g.getName(), g.getPreferredVersion().getGroupVersion());
       }
     }
-    List<HasMetadata> out = new ArrayList<>();
+    Map<Kind, String> out = new LinkedHashMap<>();
     Map<String, Set<String>> resources = new LinkedHashMap<>();
     for (Kind k : ForeignPolicies.KNOWN) {
-      String groupVersion = served.get(k.group());
+      String groupVersion = groups.get(k.group());
       if (groupVersion == null) {
         continue;
       }
@@ -119,16 +134,30 @@ public final class ClusterPolicies {
           resources.computeIfAbsent(
               groupVersion,
               gv -> {
-                APIResourceList list = client.getApiResources(gv);
+                APIResourceList r = client.getApiResources(gv);
                 Set<String> names = new LinkedHashSet<>();
-                if (list != null && list.getResources() != null) {
-                  list.getResources().forEach(r -> names.add(r.getName()));
+                if (r != null && r.getResources() != null) {
+                  r.getResources().forEach(x -> names.add(x.getName()));
                 }
                 return names;
               });
-      if (!plurals.contains(k.plural())) {
-        continue;
+      if (plurals.contains(k.plural())) {
+        out.put(k, groupVersion);
       }
+    }
+    return out;
+  }
+
+  /**
+   * The objects of the foreign policy kinds served: one list per kind. A kind the prober may not
+   * list (RBAC grants it NetworkPolicies only) goes to {@code unlistable}.
+   */
+  private static List<HasMetadata> foreign(
+      KubernetesClient client, Map<Kind, String> served, Set<Kind> unlistable) {
+    List<HasMetadata> out = new ArrayList<>();
+    for (Map.Entry<Kind, String> e : served.entrySet()) {
+      Kind k = e.getKey();
+      String groupVersion = e.getValue();
       ResourceDefinitionContext context =
           new ResourceDefinitionContext.Builder()
               .withGroup(k.group())
@@ -154,9 +183,9 @@ public final class ClusterPolicies {
                   .build());
           out.add(slim);
         }
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 403) {
-          throw e;
+      } catch (KubernetesClientException refused) {
+        if (refused.getCode() != 403) {
+          throw refused;
         }
         unlistable.add(k);
       }

@@ -76,11 +76,14 @@ final class ProbeApi {
   }
 
   /** The cluster's workloads (slim pods) and NetworkPolicies: two list calls. */
-  ClusterPolicies.Listing workloadsAndPolicies(java.util.Set<String> namespaces) {
+  ClusterPolicies.Listing workloadsAndPolicies(
+      java.util.Set<String> namespaces,
+      List<? extends io.fabric8.kubernetes.api.model.HasMetadata> watched,
+      java.util.Map<io.imdsprober.policy.ForeignPolicies.Kind, String> served) {
     return call(
         "list pods and network policies in "
             + (namespaces == null ? "all namespaces" : "namespaces " + namespaces),
-        () -> ClusterPolicies.list(client, namespaces));
+        () -> ClusterPolicies.list(client, namespaces, watched, served));
   }
 
   List<Node> nodes() {

@@ -48,6 +48,8 @@ public final class Sweeper implements AutoCloseable {
   }
 
   private final ProbeApi api;
+  private final SweepInputs inputs;
+  private final SweepInputs.Remembered remembered;
   private final Config config;
   private final String image;
   private final Timing timing;
@@ -81,12 +83,21 @@ public final class Sweeper implements AutoCloseable {
         timing,
         clock,
         new Semaphore(config.get(Keys.PROBE_MAX_IN_FLIGHT)),
-        ConcurrentHashMap.newKeySet());
+        ConcurrentHashMap.newKeySet(),
+        new SweepInputs.Remembered());
   }
 
   /** A sweeper that shares {@code other}'s in-flight bound and busy namespaces. */
   public Sweeper(Sweeper other, KubernetesClient client) {
-    this(client, other.config, other.image, other.timing, other.clock, other.slots, other.busy);
+    this(
+        client,
+        other.config,
+        other.image,
+        other.timing,
+        other.clock,
+        other.slots,
+        other.busy,
+        other.remembered);
   }
 
   private Sweeper(
@@ -96,10 +107,13 @@ public final class Sweeper implements AutoCloseable {
       Timing timing,
       Clock clock,
       Semaphore slots,
-      Set<String> busy) {
+      Set<String> busy,
+      SweepInputs.Remembered remembered) {
     this.slots = slots;
     this.busy = busy;
+    this.remembered = remembered;
     this.api = new ProbeApi(client, config);
+    this.inputs = new SweepInputs(api, config, remembered);
     this.config = config;
     this.image = image;
     this.timing = timing;
@@ -147,8 +161,8 @@ public final class Sweeper implements AutoCloseable {
     if (only == null) {
       Orphans.delete(api, id, started, config.get(Keys.ORPHAN_MAX_AGE));
     }
-    List<Namespace> namespaces = api.namespaces();
-    List<Node> nodes = api.nodes();
+    List<Namespace> namespaces = inputs.namespaces(only == null);
+    List<Node> nodes = inputs.nodes(only == null);
     Cluster cluster = Cluster.of(nodes, config.get(Keys.METADATA_PROFILE));
     NodePools pools =
         NodePools.of(
@@ -271,7 +285,7 @@ public final class Sweeper implements AutoCloseable {
 
   private ClusterPolicies.Listing policies(String id, Set<String> namespaces) {
     try {
-      return api.workloadsAndPolicies(namespaces);
+      return inputs.policies(namespaces);
     } catch (SweepException e) {
       logger.warn(
           "sweep {}: no prediction by policy this sweep (verdicts come from the probes alone): {}",
@@ -310,6 +324,14 @@ public final class Sweeper implements AutoCloseable {
    */
   public void pace(Duration spread) {
     this.spread = spread;
+  }
+
+  /**
+   * Lets re-probes take namespaces and NetworkPolicies from a watch that holds them (the one that
+   * saw the change) instead of listing them again.
+   */
+  public void useWatched(WatchedObjects watched) {
+    inputs.watch(watched);
   }
 
   /** Whether a probe of {@code namespace} is in flight (in this sweeper or one that shares). */

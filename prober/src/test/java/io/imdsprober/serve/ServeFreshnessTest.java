@@ -164,16 +164,22 @@ class ServeFreshnessTest {
     System.out.printf(
         "CHANGE TO RESULT: %d ms (debounce 200 ms, instant kubelet)%n",
         (System.nanoTime() - t0) / 1_000_000);
-    List<String> paths = cluster.proberRequests().stream().map(RecordedRequest::getPath).toList();
+    List<String> paths =
+        cluster.proberRequests().stream()
+            .filter(q -> !q.getPath().contains("watch=true"))
+            .map(q -> q.getMethod() + " " + q.getPath())
+            .toList();
     assertThat(paths)
-        .as("the re-probe reads the namespace's pods and policies, not the whole cluster's")
-        .anyMatch(p -> p.startsWith("/api/v1/namespaces/team/pods?"))
-        .anyMatch(p -> p.startsWith("/apis/networking.k8s.io/v1/namespaces/team/networkpolicies"))
-        .noneMatch(p -> p.startsWith("/api/v1/pods?limit"))
-        .noneMatch(
-            p ->
-                p.startsWith("/apis/networking.k8s.io/v1/networkpolicies?")
-                    && !p.contains("watch=true"));
+        .as(
+            "the re-probe lists the namespace's pods; namespaces and policies come from the watch"
+                + " that saw the change, nodes and API discovery from the last sweep")
+        .anyMatch(p -> p.startsWith("GET /api/v1/namespaces/team/pods?"))
+        .noneMatch(p -> p.startsWith("GET /api/v1/pods?limit"))
+        .noneMatch(p -> p.contains("networkpolicies"))
+        .noneMatch(p -> p.matches("GET /api/v1/namespaces(\\?.*)?"))
+        .noneMatch(p -> p.startsWith("GET /api/v1/nodes"))
+        .noneMatch(p -> p.startsWith("GET /apis?") || p.equals("GET /apis"));
+    System.out.println("RE-PROBE REQUESTS: " + paths);
     assertThat(s.metrics().scrape())
         .containsPattern("imds_prober_change_to_result_seconds_count 1(\\.0)?\n")
         .contains("imds_prober_policy_workloads_exposed{namespace=\"team\"}")
@@ -353,6 +359,47 @@ class ServeFreshnessTest {
 
   @Test
   @DisplayName(
+      "a re-probe predicts with the policies as the watch holds them: a deny-all egress policy"
+          + " that the network does not enforce is 'not enforced' at once")
+  void reprobeUsesWatchedPolicies() throws Exception {
+    cluster.namespace("team");
+    ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("team", "protected")));
+    kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    cluster
+        .admin
+        .network()
+        .v1()
+        .networkPolicies()
+        .resource(
+            new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withName("deny-egress")
+                .withNamespace("team")
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .endPodSelector()
+                .withPolicyTypes("Egress")
+                .endSpec()
+                .build())
+        .create();
+    await("the re-probe sees the policy it was woken by")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                s.metrics()
+                    .scrape()
+                    .contains(
+                        "imds_prober_policy_drift{kind=\"not-enforced\",namespace=\"team\"}"
+                            + " 1.0"));
+    assertThat(s.metrics().scrape()).contains(status("team", "exposed"));
+  }
+
+  @Test
+  @DisplayName(
       "serve started while the API server refuses the policy and namespace lists keeps running"
           + " (it used to exit 1, the exposure code); the informers keep trying, and once they"
           + " have listed, a change re-probes")
@@ -402,13 +449,23 @@ class ServeFreshnessTest {
         .atMost(Duration.ofSeconds(15))
         .until(() -> s.metrics().scrape().contains(status("team", "protected")));
     kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
-    // the re-probe's first step, listing the namespaces, fails for a while
+    // the re-probe's pod watch cannot start for a while (its first list is refused)
+    java.util.Set<String> refusedSweeps = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    Pattern sweepOf = Pattern.compile("imds-prober.io%2Fsweep%3D([0-9a-z-]+)");
     cluster.fail(
-        q ->
-            q.getPath().matches("^/api/v1/namespaces(\\?.*)?$")
-                && !q.getPath().contains("watch=true"));
+        q -> {
+          Matcher m = sweepOf.matcher(q.getPath());
+          boolean refused =
+              q.getPath().startsWith("/api/v1/pods?") && !q.getPath().contains("watch=true");
+          if (refused && m.find()) {
+            refusedSweeps.add(m.group(1));
+          }
+          return refused;
+        });
     openTeam();
-    Thread.sleep(1500);
+    await("the re-probe failed, and was tried again as a new batch")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> refusedSweeps.size() >= 2);
     assertThat(s.metrics().scrape()).contains(status("team", "protected"));
     cluster.fail(q -> false);
     await("team re-probed once the API server answers again")
