@@ -99,6 +99,11 @@ try:
     time.sleep(INTERVAL)
     driver.join()
     requests, max_in_flight = stats()
+    def cpu_s(pid):  # user + system CPU seconds of a process so far
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    serve_cpu, mock_cpu = cpu_s(serve.pid), cpu_s(mock.pid)
+    run_s = time.time() - t0
     m = metrics()
     now = time.time()
     ages = [now - float(v) for v in
@@ -129,6 +134,8 @@ try:
         "change_to_result_p50_real_s": None if p50 is None else round(p50 * FACTOR, 1),
         "change_to_result_p95_real_s": None if p95 is None else round(p95 * FACTOR, 1),
         "rss_peak_mib": round(rss_peak / 1024),
+        # CPU share of the run (of one core): the mock API server with its fake kubelet, and serve
+        "cpu_serve": round(serve_cpu / run_s, 2), "cpu_mock": round(mock_cpu / run_s, 2),
     }
     print(json.dumps(out))
 finally:

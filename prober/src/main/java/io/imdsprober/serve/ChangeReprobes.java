@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ChangeReprobes implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ChangeReprobes.class);
-  static final Duration TICK = Duration.ofMillis(250);
+  static final Duration TICK = Duration.ofMillis(100);
 
   /** After a re-probe the API server did not answer, how long before its namespaces are retried. */
   static final Duration RETRY_PAUSE = Duration.ofSeconds(2);

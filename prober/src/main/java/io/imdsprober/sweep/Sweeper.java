@@ -56,7 +56,9 @@ public final class Sweeper implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService timers;
   private final ExecutorService workers;
-  private volatile SweepRun current;
+
+  /** The runs in progress: a re-probe sweeper runs several batches at once. */
+  private final Set<SweepRun> running = ConcurrentHashMap.newKeySet();
 
   /** Probe Jobs in flight, bounded by {@code probe.maxInFlight}: shared by sweepers that share. */
   private final Semaphore slots;
@@ -73,7 +75,7 @@ public final class Sweeper implements AutoCloseable {
   private volatile NodePools lastPools;
 
   /** Set by {@link #cancel()}: a sweep cancelled before its run began creates no Job. */
-  private volatile AtomicBoolean cancelToken;
+  private final Set<AtomicBoolean> cancelTokens = ConcurrentHashMap.newKeySet();
 
   public Sweeper(KubernetesClient client, Config config, String image, Timing timing, Clock clock) {
     this(
@@ -157,7 +159,20 @@ public final class Sweeper implements AutoCloseable {
     Instant started = clock.instant();
     String id = SweepIds.next(started);
     AtomicBoolean cancelled = new AtomicBoolean();
-    cancelToken = cancelled;
+    cancelTokens.add(cancelled);
+    try {
+      return sweep(only, published, id, started, cancelled);
+    } finally {
+      cancelTokens.remove(cancelled);
+    }
+  }
+
+  private SweepResult sweep(
+      Set<String> only,
+      BiConsumer<String, NamespaceResult> published,
+      String id,
+      Instant started,
+      AtomicBoolean cancelled) {
     if (only == null) {
       Orphans.delete(api, id, started, config.get(Keys.ORPHAN_MAX_AGE));
     }
@@ -220,7 +235,7 @@ public final class Sweeper implements AutoCloseable {
             busy,
             only == null ? spread : Duration.ZERO,
             placement);
-    current = run;
+    running.add(run);
     if (cancelled.get()) {
       run.cancel(); // cancelled while listing: every probe ends at once, no Job is made
     }
@@ -253,7 +268,7 @@ public final class Sweeper implements AutoCloseable {
       results = results.stream().map(predicted).toList();
       return result(id, started, run, results);
     } finally {
-      current = null;
+      running.remove(run);
     }
   }
 
@@ -339,22 +354,22 @@ public final class Sweeper implements AutoCloseable {
     return busy.contains(namespace);
   }
 
-  /** When the running sweep gives up on its open probes; null when none runs or before it knows. */
+  /**
+   * When the first of the running sweeps gives up on its open probes; null when none runs or before
+   * it knows.
+   */
   public Instant currentDeadline() {
-    SweepRun run = current;
-    return run == null ? null : run.deadline();
+    return running.stream()
+        .map(SweepRun::deadline)
+        .filter(java.util.Objects::nonNull)
+        .min(Instant::compareTo)
+        .orElse(null);
   }
 
-  /** Ends the running sweep now: its probes become errors and their Jobs are deleted. */
+  /** Ends every running sweep now: their probes become errors and their Jobs are deleted. */
   public void cancel() {
-    AtomicBoolean token = cancelToken;
-    if (token != null) {
-      token.set(true);
-    }
-    SweepRun run = current;
-    if (run != null) {
-      run.cancel();
-    }
+    cancelTokens.forEach(t -> t.set(true));
+    running.forEach(SweepRun::cancel);
   }
 
   @Override

@@ -110,4 +110,40 @@ class SweeperTest extends SweepTestCase {
     }
     assertThat(fx.cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
   }
+
+  @Test
+  @DisplayName(
+      "cancel (a lost Lease) ends every re-probe batch running at once, not only the last one")
+  void cancelEveryBatch() throws Exception {
+    fx.cluster.namespace("one");
+    fx.cluster.namespace("two");
+    fx.kubelet.script("one", FakeKubelet.nothing());
+    fx.kubelet.script("two", FakeKubelet.nothing());
+    try (Sweeper sweeper =
+        fx.sweeper(SweepFixture.config(Map.of("probe.deadline", "60s", "orphans.maxAge", "5m")))) {
+      var first =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> sweeper.sweep(java.util.Set.of("one"), (id, r) -> {}));
+      var second =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> sweeper.sweep(java.util.Set.of("two"), (id, r) -> {}));
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> fx.kubelet.jobsSeen.containsAll(java.util.List.of("one", "two")));
+      assertThat(sweeper.currentDeadline()).isNotNull();
+      sweeper.cancel();
+      for (var batch : java.util.List.of(first, second)) {
+        SweepResult r = batch.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.namespaces())
+            .singleElement()
+            .satisfies(
+                n -> {
+                  assertThat(n.judgement().reason()).isEqualTo(Failure.TIMEOUT);
+                  assertThat(n.detail()).isEqualTo("sweep cancelled");
+                });
+      }
+      assertThat(sweeper.currentDeadline()).as("no sweep runs any more").isNull();
+    }
+    assertThat(fx.cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
+  }
 }
