@@ -8,14 +8,17 @@ import io.imdsprober.config.Keys;
 import io.imdsprober.metrics.ProberMetrics;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepException;
+import io.imdsprober.sweep.SweepResult;
 import io.imdsprober.sweep.Sweeper;
 import io.imdsprober.sweep.WatchedObjects;
 import io.imdsprober.util.Threads;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -156,15 +159,26 @@ final class ChangeReprobes implements AutoCloseable {
   private void batch(Map<String, Instant> due) {
     try {
       logger.info("re-probing {} namespace(s) after a change: {}", due.size(), due.keySet());
-      reprober.sweep(
-          due.keySet(),
-          (id, r) -> {
-            Instant first = due.get(r.namespace());
-            if (first != null) {
-              metrics.changeToResult(Duration.between(first, clock.instant()));
-            }
-            publish.accept(id, r);
-          });
+      SweepResult done =
+          reprober.sweep(
+              due.keySet(),
+              (id, r) -> {
+                Instant first = due.get(r.namespace());
+                if (first != null) {
+                  metrics.changeToResult(Duration.between(first, clock.instant()));
+                }
+                publish.accept(id, r);
+              });
+      // a namespace the change took out of the selection (labels, namespaces.selector) has no
+      // result: its series go now, not at the next full sweep
+      Set<String> judged = new HashSet<>();
+      done.namespaces().forEach(r -> judged.add(r.namespace()));
+      for (String ns : due.keySet()) {
+        if (!judged.contains(ns) && active.getAsBoolean()) {
+          logger.info("{}: no longer a target namespace: its series are dropped", ns);
+          metrics.forget(ns);
+        }
+      }
     } catch (SweepException e) {
       // the API server did not answer: the changes are kept (with when they were first seen) and
       // retried after a pause, not left for the next sweep

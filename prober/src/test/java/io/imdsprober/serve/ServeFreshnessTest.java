@@ -400,6 +400,44 @@ class ServeFreshnessTest {
 
   @Test
   @DisplayName(
+      "a namespace whose label change takes it out of namespaces.selector loses its series at"
+          + " once, not at the next sweep")
+  void movedOutOfSelection() throws Exception {
+    cluster.namespace("team", Map.of("imds-probe", "yes"), Map.of());
+    cluster.namespace("other", Map.of("imds-probe", "yes"), Map.of());
+    ProberService s =
+        start(
+            Map.of(
+                "serve.interval",
+                "1h",
+                "serve.pacing",
+                "false",
+                "namespaces.selector",
+                "imds-probe=yes"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                s.metrics().scrape().contains(status("team", "protected"))
+                    && s.metrics().scrape().contains(status("other", "protected")));
+    cluster
+        .admin
+        .namespaces()
+        .withName("team")
+        .edit(
+            n -> {
+              n.getMetadata().setLabels(Map.of("imds-probe", "no"));
+              return n;
+            });
+    await("team left the selection: its series are gone")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !s.metrics().scrape().contains("namespace=\"team\""));
+    assertThat(s.metrics().scrape()).contains(status("other", "protected"));
+    assertThat(kubelet.jobsSeen).as("nothing was probed for it").containsOnlyOnce("team");
+  }
+
+  @Test
+  @DisplayName(
       "serve started while the API server refuses the policy and namespace lists keeps running"
           + " (it used to exit 1, the exposure code); the informers keep trying, and once they"
           + " have listed, a change re-probes")

@@ -25,7 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * A job controller and kubelet in one, for the mock API server (after Strimzi's MockPodController):
  * each new probe Job becomes a pod whose status is scripted per namespace (facts in the termination
  * message, or a failure), or a FailedCreate event when the script says the pod was refused.
- * Deleting a Job deletes its pods, as the garbage collector would.
+ * Deleting a Job leaves its pods (tests check that the prober asks for background propagation),
+ * unless {@link #collectGarbage()} asks for the garbage collector's part too.
  */
 public final class FakeKubelet implements AutoCloseable {
   /** What happens to a namespace's probe Job. */
@@ -38,6 +39,7 @@ public final class FakeKubelet implements AutoCloseable {
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private final SharedIndexInformer<Job> informer;
   private volatile Script fallback;
+  private volatile boolean collectGarbage;
   private volatile String fixedName;
 
   /** Every Job seen, by namespace, in order. */
@@ -68,8 +70,10 @@ public final class FakeKubelet implements AutoCloseable {
 
                   @Override
                   public void onDelete(Job job, boolean unknown) {
-                    // no garbage collector here: the Job's pods stay, as the mock has no GC;
-                    // tests check that the prober asked for background propagation instead
+                    // the mock has no garbage collector: the Job's pods stay unless asked
+                    if (collectGarbage) {
+                      executor.execute(() -> deletePodsOf(job));
+                    }
                   }
                 });
   }
@@ -81,6 +85,26 @@ public final class FakeKubelet implements AutoCloseable {
   public FakeKubelet podName(String name) {
     fixedName = name;
     return this;
+  }
+
+  /**
+   * Deletes a deleted Job's pods, as a cluster's garbage collector does after a background
+   * propagation (the mock cluster for benchmarks and the quick start: pods do not pile up).
+   */
+  public FakeKubelet collectGarbage() {
+    collectGarbage = true;
+    return this;
+  }
+
+  private void deletePodsOf(Job job) {
+    String uid = job.getMetadata().getUid();
+    client.pods().inNamespace(job.getMetadata().getNamespace()).list().getItems().stream()
+        .filter(
+            p ->
+                p.getMetadata().getOwnerReferences() != null
+                    && p.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(o -> uid.equals(o.getUid())))
+        .forEach(p -> client.pods().resource(p).delete());
   }
 
   public FakeKubelet script(String namespace, Script script) {

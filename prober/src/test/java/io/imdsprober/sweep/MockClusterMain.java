@@ -81,7 +81,8 @@ public final class MockClusterMain {
     int exposed = args.length > 2 ? Integer.parseInt(args[2]) : 0;
     try (MockCluster cluster = new MockCluster();
         FakeKubelet kubelet =
-            new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED))) {
+            new FakeKubelet(cluster.admin, FakeKubelet.facts(ProbeFacts.PROTECTED))
+                .collectGarbage()) {
       if (pools == 0) {
         cluster.node("node-1", "aws:///eu-west-1a/i-0123456789abcdef0", Map.of());
       } else {
