@@ -12,6 +12,8 @@ import io.imdsprober.sweep.SweepResult;
 import io.imdsprober.sweep.Sweeper;
 import io.imdsprober.sweep.WatchedObjects;
 import io.imdsprober.util.Threads;
+import io.imdsprober.verdict.Failure;
+import io.imdsprober.verdict.Verdict;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +47,12 @@ final class ChangeReprobes implements AutoCloseable {
 
   /** How long serve waits at start for the change informers' first list. */
   static final Duration SYNC_WAIT = Duration.ofSeconds(5);
+
+  /** How often a re-probe the API server does not answer is tried before its error is shown. */
+  static final int ATTEMPTS = 3;
+
+  /** Re-probes of a namespace the API server did not answer so far, by namespace. */
+  private final Map<String, Integer> attempts = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Re-probe batches that may run at once. */
   static final int BATCHES = 4;
@@ -159,16 +167,27 @@ final class ChangeReprobes implements AutoCloseable {
   private void batch(Map<String, Instant> due) {
     try {
       logger.info("re-probing {} namespace(s) after a change: {}", due.size(), due.keySet());
+      Map<String, Instant> unanswered = new java.util.concurrent.ConcurrentHashMap<>();
       SweepResult done =
           reprober.sweep(
               due.keySet(),
               (id, r) -> {
                 Instant first = due.get(r.namespace());
+                if (first != null
+                    && unanswered(r)
+                    && attempts.merge(r.namespace(), 1, Integer::sum) < ATTEMPTS) {
+                  unanswered.put(r.namespace(), first); // the API server's fault: try again
+                  return;
+                }
+                attempts.remove(r.namespace());
                 if (first != null) {
                   metrics.changeToResult(Duration.between(first, clock.instant()));
                 }
                 publish.accept(id, r);
               });
+      if (!unanswered.isEmpty()) {
+        retryLater(unanswered, "the API server did not answer for " + unanswered.keySet());
+      }
       // a namespace the change took out of the selection (labels, namespaces.selector) has no
       // result: its series go now, not at the next full sweep
       Set<String> judged = new HashSet<>();
@@ -180,19 +199,35 @@ final class ChangeReprobes implements AutoCloseable {
         }
       }
     } catch (SweepException e) {
-      // the API server did not answer: the changes are kept (with when they were first seen) and
-      // retried after a pause, not left for the next sweep
-      logger.warn("re-probe after a change failed, will retry: {}", e.getMessage());
-      try {
-        Thread.sleep(RETRY_PAUSE.toMillis());
-        due.forEach(queue::changed);
-      } catch (InterruptedException stop) {
-        Thread.currentThread().interrupt();
-      }
+      retryLater(due, e.getMessage());
     } catch (RuntimeException e) {
       logger.error("re-probe after a change crashed", e); // the loop must live
     } finally {
       batchSlots.release();
+    }
+  }
+
+  /**
+   * A re-probe's error that may say only that the API server did not answer (its Job create): the
+   * namespace's last verdict stands and the change is retried ({@link #ATTEMPTS} in all), rather
+   * than an {@code error} at once replacing, say, an {@code exposed} that is still true.
+   */
+  private static boolean unanswered(NamespaceResult r) {
+    return r.judgement().verdict() == Verdict.ERROR
+        && Failure.API_ERROR.equals(r.judgement().reason());
+  }
+
+  /**
+   * The API server did not answer: the changes are kept (with when they were first seen) and
+   * retried after a pause, not left for the next sweep.
+   */
+  private void retryLater(Map<String, Instant> changes, String why) {
+    logger.warn("re-probe after a change failed, will retry: {}", why);
+    try {
+      Thread.sleep(RETRY_PAUSE.toMillis());
+      changes.forEach(queue::changed);
+    } catch (InterruptedException stop) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -9,16 +9,12 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +34,12 @@ final class ProbeApi {
   private final KubernetesClient client;
   private final Config config;
   private final String server;
+  private final ProbePods pods;
 
-  ProbeApi(KubernetesClient client, Config config) {
+  ProbeApi(KubernetesClient client, Config config, ProbePods pods) {
     this.client = client;
     this.config = config;
+    this.pods = pods;
     this.server = String.valueOf(client.getMasterUrl());
   }
 
@@ -175,40 +173,13 @@ final class ProbeApi {
   }
 
   /**
-   * One label-selected pod informer for a sweep, started and synced.
+   * Lets {@code handler} see this sweep's probe pods (on the process's one probe-pod watch) until
+   * the returned handle is closed.
    *
    * @throws SweepException when the watch cannot be started
    */
-  SharedIndexInformer<Pod> watchProbePods(String sweepId, ResourceEventHandler<Pod> handler) {
-    SharedIndexInformer<Pod> informer =
-        client
-            .pods()
-            .inAnyNamespace()
-            .withLabel(ProbeJobs.SWEEP_LABEL, sweepId)
-            .runnableInformer(0);
-    informer.addEventHandler(handler);
-    try {
-      informer
-          .start()
-          .toCompletableFuture()
-          .get(
-              config.get(Keys.API_REQUEST_TIMEOUT).toMillis() * (config.get(Keys.API_RETRIES) + 1),
-              TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      informer.stop();
-      Throwable cause = e.getCause();
-      throw cause instanceof KubernetesClientException k
-          ? new SweepException(ApiErrors.describe("watch pods in all namespaces", server, k), k)
-          : new SweepException("cannot watch probe pods: " + cause, cause);
-    } catch (TimeoutException e) {
-      informer.stop();
-      throw new SweepException("cannot watch probe pods: no answer from " + server, e);
-    } catch (InterruptedException e) {
-      informer.stop();
-      Thread.currentThread().interrupt();
-      throw new SweepException("interrupted while starting the pod watch", e);
-    }
-    return informer;
+  AutoCloseable watchProbePods(String sweepId, ResourceEventHandler<Pod> handler) {
+    return pods.register(sweepId, handler);
   }
 
   private interface ApiCall<T> {

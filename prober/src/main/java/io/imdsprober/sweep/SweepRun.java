@@ -3,7 +3,6 @@ package io.imdsprober.sweep;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
 import io.imdsprober.pools.NodePools;
@@ -163,10 +162,10 @@ final class SweepRun implements ProbeWatch.Run {
       spread = room.isNegative() ? Duration.ZERO : (room.compareTo(spread) < 0 ? room : spread);
     }
     deadline = clock.instant().plus(bound);
-    SharedIndexInformer<Pod> informer = null;
+    AutoCloseable watching = null;
     try {
       if (!due.isEmpty()) {
-        informer = api.watchProbePods(id, watch);
+        watching = api.watchProbePods(id, watch);
       }
       Instant first = clock.instant();
       for (int i = 0; i < due.size(); i++) {
@@ -193,8 +192,12 @@ final class SweepRun implements ProbeWatch.Run {
       results.sort(Comparator.comparing(NamespaceResult::namespace));
       return results;
     } finally {
-      if (informer != null) {
-        informer.stop();
+      if (watching != null) {
+        try {
+          watching.close();
+        } catch (Exception e) {
+          logger.warn("sweep {}: cannot stop watching its pods: {}", id, e.toString());
+        }
       }
     }
   }

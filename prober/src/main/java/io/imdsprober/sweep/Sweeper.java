@@ -50,6 +50,10 @@ public final class Sweeper implements AutoCloseable {
   private final ProbeApi api;
   private final SweepInputs inputs;
   private final SweepInputs.Remembered remembered;
+
+  /** The one probe-pod watch, shared by sweepers that share; stopped by whoever closes first. */
+  private final ProbePods pods;
+
   private final Config config;
   private final String image;
   private final Timing timing;
@@ -86,7 +90,13 @@ public final class Sweeper implements AutoCloseable {
         clock,
         new Semaphore(config.get(Keys.PROBE_MAX_IN_FLIGHT)),
         ConcurrentHashMap.newKeySet(),
-        new SweepInputs.Remembered());
+        new SweepInputs.Remembered(),
+        new ProbePods(client, podWatchStart(config)));
+  }
+
+  /** How long the probe-pod watch may take to start: the API client's whole retry budget. */
+  private static Duration podWatchStart(Config config) {
+    return config.get(Keys.API_REQUEST_TIMEOUT).multipliedBy(config.get(Keys.API_RETRIES) + 1L);
   }
 
   /** A sweeper that shares {@code other}'s in-flight bound and busy namespaces. */
@@ -99,7 +109,8 @@ public final class Sweeper implements AutoCloseable {
         other.clock,
         other.slots,
         other.busy,
-        other.remembered);
+        other.remembered,
+        other.pods);
   }
 
   private Sweeper(
@@ -110,11 +121,13 @@ public final class Sweeper implements AutoCloseable {
       Clock clock,
       Semaphore slots,
       Set<String> busy,
-      SweepInputs.Remembered remembered) {
+      SweepInputs.Remembered remembered,
+      ProbePods pods) {
     this.slots = slots;
     this.busy = busy;
     this.remembered = remembered;
-    this.api = new ProbeApi(client, config);
+    this.pods = pods;
+    this.api = new ProbeApi(client, config, pods);
     this.inputs = new SweepInputs(api, config, remembered);
     this.config = config;
     this.image = image;
@@ -376,6 +389,7 @@ public final class Sweeper implements AutoCloseable {
   public void close() {
     timers.shutdownNow();
     workers.shutdownNow();
+    pods.close();
   }
 
   private static String summary(SweepResult result) {

@@ -478,8 +478,8 @@ class ServeFreshnessTest {
 
   @Test
   @DisplayName(
-      "a re-probe the API server does not answer is retried: the change is not left for the next"
-          + " sweep")
+      "a re-probe the API server does not answer is retried, and meanwhile the last verdict"
+          + " stands (no error in its place): the change is not left for the next sweep")
   void reprobeRetries() throws Exception {
     cluster.namespace("team");
     ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
@@ -487,28 +487,61 @@ class ServeFreshnessTest {
         .atMost(Duration.ofSeconds(15))
         .until(() -> s.metrics().scrape().contains(status("team", "protected")));
     kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
-    // the re-probe's pod watch cannot start for a while (its first list is refused)
-    java.util.Set<String> refusedSweeps = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    Pattern sweepOf = Pattern.compile("imds-prober.io%2Fsweep%3D([0-9a-z-]+)");
+    // the re-probe's Job create is refused for a while (the client's own retries too)
+    java.util.Set<String> refusedJobs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    Pattern jobName = Pattern.compile("\"name\":\"(imds-probe-[0-9a-z-]+)\"");
     cluster.fail(
         q -> {
-          Matcher m = sweepOf.matcher(q.getPath());
           boolean refused =
-              q.getPath().startsWith("/api/v1/pods?") && !q.getPath().contains("watch=true");
-          if (refused && m.find()) {
-            refusedSweeps.add(m.group(1));
+              q.getMethod().equals("POST")
+                  && q.getPath().equals("/apis/batch/v1/namespaces/team/jobs");
+          Matcher m = jobName.matcher(refused ? q.getBody().readUtf8() : "");
+          if (m.find()) {
+            refusedJobs.add(m.group(1));
           }
           return refused;
         });
     openTeam();
     await("the re-probe failed, and was tried again as a new batch")
         .atMost(Duration.ofSeconds(30))
-        .until(() -> refusedSweeps.size() >= 2);
+        .until(() -> refusedJobs.size() >= 2);
     assertThat(s.metrics().scrape()).contains(status("team", "protected"));
     cluster.fail(q -> false);
     await("team re-probed once the API server answers again")
         .atMost(Duration.ofSeconds(15))
         .until(() -> s.metrics().scrape().contains(status("team", "exposed")));
+  }
+
+  @Test
+  @DisplayName(
+      "a re-probe the API server keeps refusing is shown as an error after its third attempt,"
+          + " not retried for ever")
+  void reprobeGivesUp() throws Exception {
+    cluster.namespace("team");
+    ProberService s =
+        start(Map.of("serve.interval", "1h", "serve.pacing", "false", "api.retryInterval", "20ms"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("team", "protected")));
+    java.util.concurrent.atomic.AtomicInteger creates =
+        new java.util.concurrent.atomic.AtomicInteger();
+    cluster.fail(
+        q -> {
+          boolean refused =
+              q.getMethod().equals("POST")
+                  && q.getPath().equals("/apis/batch/v1/namespaces/team/jobs");
+          if (refused) {
+            creates.incrementAndGet();
+          }
+          return refused;
+        });
+    openTeam();
+    await("the error is shown once the attempts are spent")
+        .atMost(Duration.ofSeconds(40))
+        .until(() -> s.metrics().scrape().contains(status("team", "error")));
+    int tried = creates.get();
+    Thread.sleep(3 * ChangeReprobes.RETRY_PAUSE.toMillis());
+    assertThat(creates.get()).as("no attempt after the error was shown").isEqualTo(tried);
   }
 
   static double completeSweeps(ProberService s) {

@@ -86,6 +86,41 @@ class SweepEconomyTest extends SweepTestCase {
   }
 
   @Test
+  @DisplayName(
+      "one probe-pod watch for the life of a sweeper: later sweeps and re-probes start none, and"
+          + " each sees only its own sweep's pods")
+  void oneWatchForAllSweeps() throws Exception {
+    fx.cluster.namespace("a");
+    fx.cluster.namespace("b");
+    fx.cluster.proberRequests();
+    try (Sweeper sweeper = fx.sweeper(SweepFixture.config(Map.of()))) {
+      Sweeper reprober = new Sweeper(sweeper, fx.cluster.admin);
+      SweepResult first = sweeper.sweep();
+      SweepResult again = reprober.sweep(java.util.Set.of("b"), (id, r) -> {});
+      SweepResult third = sweeper.sweep();
+      assertThat(first.counts().get(Verdict.PROTECTED)).isEqualTo(2);
+      assertThat(again.counts().get(Verdict.PROTECTED)).isEqualTo(1);
+      assertThat(third.counts().get(Verdict.PROTECTED)).isEqualTo(2);
+    }
+    List<String> podWatch = new java.util.ArrayList<>();
+    org.awaitility.Awaitility.await("the watch is on record once it closed")
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(
+            () -> {
+              fx.cluster.proberRequests().stream()
+                  .map(RecordedRequest::getPath)
+                  .filter(p -> p.startsWith("/api/v1/pods?") && p.contains("labelSelector="))
+                  .forEach(podWatch::add);
+              return podWatch.stream().anyMatch(p -> p.contains("watch=true"));
+            });
+    assertThat(podWatch)
+        .as("one list and one watch of the probe pods, for three sweeps")
+        .hasSize(2)
+        .allSatisfy(p -> assertThat(p).contains("labelSelector=imds-prober.io%2Fsweep&"))
+        .anyMatch(p -> p.contains("watch=true"));
+  }
+
+  @Test
   @DisplayName("429 and 500 answers for a while are retried with backoff; the sweep completes")
   void transientErrors() throws Exception {
     fx.cluster.namespace("flaky");
