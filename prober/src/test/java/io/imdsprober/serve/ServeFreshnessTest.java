@@ -88,6 +88,23 @@ class ServeFreshnessTest {
         .build();
   }
 
+  /**
+   * Serve with one namespace, team, judged protected by the first sweep (no sweep after it for an
+   * hour); from then on the network answers team's probes as exposed.
+   */
+  ProberService teamProtectedThenOpen(Map<String, String> keys) throws Exception {
+    cluster.namespace("team");
+    Map<String, String> all =
+        new HashMap<>(Map.of("serve.interval", "1h", "serve.pacing", "false"));
+    all.putAll(keys);
+    ProberService s = start(all);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> s.metrics().scrape().contains(status("team", "protected")));
+    kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    return s;
+  }
+
   /** A tenant of team opens its egress to everything with a NetworkPolicy. */
   void openTeam() {
     cluster
@@ -362,29 +379,13 @@ class ServeFreshnessTest {
       "a re-probe predicts with the policies as the watch holds them: a deny-all egress policy"
           + " that the network does not enforce is 'not enforced' at once")
   void reprobeUsesWatchedPolicies() throws Exception {
-    cluster.namespace("team");
-    ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> s.metrics().scrape().contains(status("team", "protected")));
-    kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    ProberService s = teamProtectedThenOpen(Map.of());
     cluster
         .admin
         .network()
         .v1()
         .networkPolicies()
-        .resource(
-            new NetworkPolicyBuilder()
-                .withNewMetadata()
-                .withName("deny-egress")
-                .withNamespace("team")
-                .endMetadata()
-                .withNewSpec()
-                .withNewPodSelector()
-                .endPodSelector()
-                .withPolicyTypes("Egress")
-                .endSpec()
-                .build())
+        .resource(MockCluster.denyEgress("team"))
         .create();
     await("the re-probe sees the policy it was woken by")
         .atMost(Duration.ofSeconds(10))
@@ -481,12 +482,7 @@ class ServeFreshnessTest {
       "a re-probe the API server does not answer is retried, and meanwhile the last verdict"
           + " stands (no error in its place): the change is not left for the next sweep")
   void reprobeRetries() throws Exception {
-    cluster.namespace("team");
-    ProberService s = start(Map.of("serve.interval", "1h", "serve.pacing", "false"));
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> s.metrics().scrape().contains(status("team", "protected")));
-    kubelet.script("team", FakeKubelet.facts(ProbeFacts.EXPOSED));
+    ProberService s = teamProtectedThenOpen(Map.of());
     // the re-probe's Job create is refused for a while (the client's own retries too)
     java.util.Set<String> refusedJobs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     Pattern jobName = Pattern.compile("\"name\":\"(imds-probe-[0-9a-z-]+)\"");
@@ -517,12 +513,7 @@ class ServeFreshnessTest {
       "a re-probe the API server keeps refusing is shown as an error after its third attempt,"
           + " not retried for ever")
   void reprobeGivesUp() throws Exception {
-    cluster.namespace("team");
-    ProberService s =
-        start(Map.of("serve.interval", "1h", "serve.pacing", "false", "api.retryInterval", "20ms"));
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> s.metrics().scrape().contains(status("team", "protected")));
+    ProberService s = teamProtectedThenOpen(Map.of("api.retryInterval", "20ms"));
     java.util.concurrent.atomic.AtomicInteger creates =
         new java.util.concurrent.atomic.AtomicInteger();
     cluster.fail(

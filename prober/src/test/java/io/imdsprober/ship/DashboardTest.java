@@ -3,7 +3,6 @@ package io.imdsprober.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.imdsprober.config.Config;
 import io.imdsprober.metrics.Promtool;
 import io.imdsprober.serve.ProberService;
@@ -103,17 +102,7 @@ class DashboardTest {
           .v1()
           .networkPolicies()
           .inNamespace("open")
-          .resource(
-              new NetworkPolicyBuilder()
-                  .withNewMetadata()
-                  .withName("deny-egress")
-                  .endMetadata()
-                  .withNewSpec()
-                  .withNewPodSelector()
-                  .endPodSelector()
-                  .withPolicyTypes("Egress")
-                  .endSpec()
-                  .build())
+          .resource(MockCluster.denyEgress("open"))
           .create();
       Config config = TestServe.config(Map.of());
       TestServe serve = TestServe.of(cluster, dir, config, Clock.systemUTC(), "dash", "test");

@@ -157,6 +157,22 @@ public final class MockCluster implements AutoCloseable {
   }
 
   /** A Status as the API server writes it for a failed request. */
+  /** A NetworkPolicy that selects every pod of the namespace and allows no egress at all. */
+  public static io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy denyEgress(
+      String namespace) {
+    return new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder()
+        .withNewMetadata()
+        .withName("deny-egress")
+        .withNamespace(namespace)
+        .endMetadata()
+        .withNewSpec()
+        .withNewPodSelector()
+        .endPodSelector()
+        .withPolicyTypes("Egress")
+        .endSpec()
+        .build();
+  }
+
   public static Status status(int code, String reason, String message) {
     return new StatusBuilder()
         .withStatus("Failure")
