@@ -3,6 +3,7 @@ package io.imdsprober.sweep;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
 import io.imdsprober.policy.ForeignPolicies.Kind;
@@ -53,7 +54,7 @@ final class SweepInputs {
     return api.namespaces();
   }
 
-  /** The nodes; a re-probe's those of the last full sweep when there was one. */
+  /** The nodes; a re-probe's those of the last full sweep (slim copies) when there was one. */
   List<Node> nodes(boolean full) {
     List<Node> known = remembered.nodes;
     if (!full && known != null) {
@@ -61,9 +62,24 @@ final class SweepInputs {
     }
     List<Node> nodes = api.nodes();
     if (full) {
-      remembered.nodes = nodes;
+      remembered.nodes = nodes.stream().map(SweepInputs::slim).toList();
     }
     return nodes;
+  }
+
+  /**
+   * A node's name, labels and spec: all the profile and the node pools read (its status, with
+   * images and conditions, is most of a Node's size, and thousands of nodes are kept between
+   * sweeps).
+   */
+  private static Node slim(Node node) {
+    return new NodeBuilder()
+        .withNewMetadata()
+        .withName(node.getMetadata().getName())
+        .withLabels(node.getMetadata().getLabels())
+        .endMetadata()
+        .withSpec(node.getSpec())
+        .build();
   }
 
   /**
