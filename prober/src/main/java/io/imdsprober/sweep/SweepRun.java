@@ -136,7 +136,8 @@ final class SweepRun implements ProbeWatch.Run {
    */
   List<NamespaceResult> execute(List<Target> targets, Consumer<NamespaceResult> published) {
     List<CompletableFuture<NamespaceResult>> futures = new ArrayList<>();
-    List<Probe> probes = new ArrayList<>();
+    // the probes not ended yet: an ended one lets go of its Job and pods (thousands per sweep)
+    java.util.Set<Probe> open = ConcurrentHashMap.newKeySet();
     for (Target t : targets) {
       if (t.skip()) {
         futures.add(
@@ -174,13 +175,14 @@ final class SweepRun implements ProbeWatch.Run {
           paceUntil(first.plus(spread.multipliedBy(i).dividedBy(due.size())));
         }
         Probe p = new Probe(t, jobs.job(t, id, placement.get(t.namespace())));
-        probes.add(p);
+        open.add(p);
+        p.result.whenComplete((r, e) -> open.remove(p));
         futures.add(p.result);
         p.result.thenAccept(r -> published.accept(r.withExpectations(t.expectations())));
         launch(p);
       }
       awaitUntilDeadline(futures);
-      expire(probes.stream().filter(p -> !p.result.isDone()).toList(), bound);
+      expire(open.stream().filter(p -> !p.result.isDone()).toList(), bound);
       Map<String, Target> byName = new java.util.HashMap<>();
       targets.forEach(t -> byName.put(t.namespace(), t));
       List<NamespaceResult> results = new ArrayList<>();

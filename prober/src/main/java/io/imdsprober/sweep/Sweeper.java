@@ -145,7 +145,10 @@ public final class Sweeper implements AutoCloseable {
               + Durations.format(wait)
               + "), or running probes would be deleted as orphans");
     }
-    this.timers = Executors.newSingleThreadScheduledExecutor(Threads.daemon("imds-sweep-timer"));
+    java.util.concurrent.ScheduledThreadPoolExecutor timer =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1, Threads.daemon("imds-sweep-timer"));
+    timer.setRemoveOnCancelPolicy(true); // a probe's cancelled timers let go of the probe at once
+    this.timers = timer;
     this.workers = Executors.newFixedThreadPool(4, Threads.daemon("imds-sweep-worker"));
   }
 
