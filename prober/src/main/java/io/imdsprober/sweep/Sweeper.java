@@ -270,18 +270,29 @@ public final class Sweeper implements AutoCloseable {
                     PolicyPredictions.apply(
                             List.of(r), byName, policies, config, exposureTargets, id)
                         .get(0));
+    Map<String, NamespaceResult> done = new java.util.concurrent.ConcurrentHashMap<>();
     try {
       List<NamespaceResult> results =
           run.execute(
               targets,
               r -> {
                 try {
-                  published.accept(id, predicted.apply(r));
+                  NamespaceResult p = predicted.apply(r);
+                  done.put(r.namespace(), p);
+                  published.accept(id, p);
                 } catch (RuntimeException e) {
                   logger.error("{}: cannot publish its result", r.namespace(), e);
                 }
               });
-      results = results.stream().map(predicted).toList();
+      // each result was predicted once, as it was published: not again for the whole sweep
+      results =
+          results.stream()
+              .map(
+                  r ->
+                      done.containsKey(r.namespace())
+                          ? done.get(r.namespace())
+                          : predicted.apply(r))
+              .toList();
       return result(id, started, run, results);
     } finally {
       running.remove(run);
