@@ -78,6 +78,14 @@ final class ProbePods implements AutoCloseable {
   public synchronized void close() {
     if (informer != null) {
       informer.stop();
+      try {
+        // let the watch's close reach the API server before the client itself goes
+        informer.stopped().toCompletableFuture().get(2, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        // stopping is best effort: the process is ending or the sweeper is discarded
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       informer = null;
     }
   }

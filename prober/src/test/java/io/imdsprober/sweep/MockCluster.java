@@ -270,6 +270,13 @@ public final class MockCluster implements AutoCloseable {
   @Override
   public void close() {
     admin.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      // the mock's own shutdown can outwait its 10 s when a watch closed just before: its
+      // WatchEventsListener waits up to 30 s for a write to the closed socket (a mock artifact;
+      // each test has asserted what it tests by now)
+      System.err.println("mock API server: " + e.getMessage());
+    }
   }
 }
