@@ -105,6 +105,20 @@ class ServeFreshnessTest {
     return s;
   }
 
+  /** A tenant (or admin) changes a namespace's metadata. */
+  void editNamespace(
+      String name, java.util.function.Consumer<io.fabric8.kubernetes.api.model.ObjectMeta> change) {
+    cluster
+        .admin
+        .namespaces()
+        .withName(name)
+        .edit(
+            n -> {
+              change.accept(n.getMetadata());
+              return n;
+            });
+  }
+
   /** A tenant of team opens its egress to everything with a NetworkPolicy. */
   void openTeam() {
     cluster
@@ -207,15 +221,7 @@ class ServeFreshnessTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> s.metrics().scrape().contains(status("late", "protected")));
 
-    cluster
-        .admin
-        .namespaces()
-        .withName("quiet")
-        .edit(
-            n -> {
-              n.getMetadata().setAnnotations(Map.of("imds-prober.io/skip", "true"));
-              return n;
-            });
+    editNamespace("quiet", m -> m.setAnnotations(Map.of("imds-prober.io/skip", "true")));
     await("an opt-out takes effect")
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -421,15 +427,7 @@ class ServeFreshnessTest {
             () ->
                 s.metrics().scrape().contains(status("team", "protected"))
                     && s.metrics().scrape().contains(status("other", "protected")));
-    cluster
-        .admin
-        .namespaces()
-        .withName("team")
-        .edit(
-            n -> {
-              n.getMetadata().setLabels(Map.of("imds-probe", "no"));
-              return n;
-            });
+    editNamespace("team", m -> m.setLabels(Map.of("imds-probe", "no")));
     await("team left the selection: its series are gone")
         .atMost(Duration.ofSeconds(10))
         .until(() -> !s.metrics().scrape().contains("namespace=\"team\""));

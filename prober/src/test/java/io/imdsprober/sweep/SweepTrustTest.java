@@ -135,6 +135,40 @@ class SweepTrustTest extends SweepTestCase {
   }
 
   @Test
+  @DisplayName(
+      "a tenant pod that takes the sweep's label later (an update, not a create) is a second"
+          + " labelled pod too")
+  void podRelabelledToTheSweep() throws Exception {
+    NamespaceResult n =
+        sweepOne(
+            "relabelled",
+            (k, job) -> {
+              k.pod(job, FakeKubelet.running());
+              Pod decoy =
+                  tenantPod(
+                      job,
+                      "decoy",
+                      b -> b.editMetadata().removeFromLabels(ProbeJobs.SWEEP_LABEL).endMetadata(),
+                      FakeKubelet.running());
+              String sweep = job.getMetadata().getLabels().get(ProbeJobs.SWEEP_LABEL);
+              fx.cluster
+                  .admin
+                  .pods()
+                  .inNamespace("relabelled")
+                  .withName(decoy.getMetadata().getName())
+                  .edit(
+                      p ->
+                          new PodBuilder(p)
+                              .editMetadata()
+                              .addToLabels(ProbeJobs.SWEEP_LABEL, sweep)
+                              .endMetadata()
+                              .build());
+            });
+    assertThat(n.judgement().reason()).isEqualTo(Failure.TAMPERED);
+    assertThat(n.detail()).contains("2 pods carry the label");
+  }
+
+  @Test
   @DisplayName("a labelled pod whose ownerReference names another UID is not the Job's")
   void spoofedOwner() throws Exception {
     NamespaceResult n =
