@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.imdsprober.ProberException;
 import io.imdsprober.util.Threads;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -22,24 +23,27 @@ public final class MetricsServer implements AutoCloseable {
 
   private final HttpServer server;
 
+  /** A response body written straight to the client. */
+  @FunctionalInterface
+  public interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
   /**
    * @param address where to listen
-   * @param scrape the metrics text
+   * @param scrape writes the metrics text (streamed: thousands of namespaces are megabytes)
    * @param healthy whether the process and its scheduler are alive
    * @param ready the reason it is not ready, or null when it is
    */
   public MetricsServer(
-      InetSocketAddress address,
-      Supplier<String> scrape,
-      BooleanSupplier healthy,
-      Supplier<String> ready) {
+      InetSocketAddress address, Body scrape, BooleanSupplier healthy, Supplier<String> ready) {
     try {
       server = HttpServer.create(address, 16);
     } catch (IOException e) {
       throw new ProberException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
     server.setExecutor(Executors.newFixedThreadPool(2, Threads.daemon("imds-http")));
-    exact("/metrics", ex -> respond(ex, 200, CONTENT_TYPE, scrape.get()));
+    exact("/metrics", ex -> stream(ex, scrape));
     exact(
         "/healthz",
         ex -> {
@@ -81,15 +85,42 @@ public final class MetricsServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** 200 with the body written as it is made, in chunks of unknown total length. */
+  private static void stream(HttpExchange ex, Body body) throws IOException {
+    try (ex) {
+      if (!allowed(ex)) {
+        return;
+      }
+      ex.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+      if (ex.getRequestMethod().equals("HEAD")) {
+        ex.sendResponseHeaders(200, -1);
+        return;
+      }
+      ex.sendResponseHeaders(200, 0);
+      try (OutputStream out = new BufferedOutputStream(ex.getResponseBody(), 64 * 1024)) {
+        body.writeTo(out);
+      }
+    }
+  }
+
+  /** GET and HEAD only: anything else is answered 405 here. */
+  private static boolean allowed(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    if (method.equals("GET") || method.equals("HEAD")) {
+      return true;
+    }
+    ex.getResponseHeaders().set("Allow", "GET, HEAD");
+    ex.sendResponseHeaders(405, -1);
+    return false;
+  }
+
   private static void respond(HttpExchange ex, int status, String type, String body)
       throws IOException {
     try (ex) {
-      String method = ex.getRequestMethod();
-      if (!method.equals("GET") && !method.equals("HEAD")) {
-        ex.getResponseHeaders().set("Allow", "GET, HEAD");
-        ex.sendResponseHeaders(405, -1);
+      if (!allowed(ex)) {
         return;
       }
+      String method = ex.getRequestMethod();
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", type);
       if (method.equals("HEAD")) {

@@ -262,4 +262,25 @@ class ProberMetricsTest {
         .isEqualTo(1.0);
     assertThat(s).doesNotContain("pool=\"p-79\"");
   }
+
+  @Test
+  @DisplayName(
+      "the per-namespace series cost no meter each: 1,000 namespaces judged add no Micrometer meter"
+          + " to what one namespace needs (at 5,000 namespaces 90,000 meters took the heap); an"
+          + " error adds its failure counter")
+  void noMeterPerNamespace() {
+    double at = Instant.parse("2026-11-26T10:00:00Z").toEpochMilli() / 1000.0;
+    metrics.publish(judged("ns-0", ProbeFacts.PROTECTED), at);
+    metrics.scrape();
+    int one = metrics.registry().getMeters().size();
+    for (int i = 1; i < 1000; i++) {
+      metrics.publish(
+          judged("ns-" + i, i % 2 == 0 ? ProbeFacts.PROTECTED : ProbeFacts.EXPOSED), at);
+    }
+    String s = metrics.scrape();
+    assertThat(metrics.registry().getMeters()).hasSize(one);
+    assertThat(s.lines().filter(l -> l.startsWith("imds_prober_check_success{"))).hasSize(3000);
+    metrics.publish(error("ns-7", "deadline"), at + 1);
+    assertThat(metrics.registry().getMeters()).hasSize(one + 1);
+  }
 }
