@@ -55,24 +55,23 @@ record NamespaceSeries(
       r.policy().drift().forEach(d -> drift.add(d.word()));
     }
     Facts f = r.facts();
-    if (f == null) {
-      return new NamespaceSeries(
-          r.namespace(),
-          j.verdict(),
-          expectReachable,
-          mayReach,
-          List.copyOf(drift),
-          List.of(),
-          new Boolean[3],
-          null,
-          0);
-    }
     List<Target> targets = new ArrayList<>();
+    Boolean[] checks = new Boolean[CHECKS.size()];
+    double[] seconds = null;
     long opened = 0;
-    for (MetadataFact m : f.metadata()) {
-      // the same few target names in every namespace: one copy of each
-      targets.add(new Target(m.target().intern(), m.tcp() == TcpResult.CONNECTED));
-      opened = Math.max(opened, orZero(m.openedThenBlockedMs()));
+    if (f != null) {
+      for (MetadataFact m : f.metadata()) {
+        // the same few target names in every namespace: one copy of each
+        targets.add(new Target(m.target().intern(), m.tcp() == TcpResult.CONNECTED));
+        opened = Math.max(opened, orZero(m.openedThenBlockedMs()));
+      }
+      checks = new Boolean[] {j.metadataOk(), j.dnsOk(), j.egressOk()};
+      seconds =
+          new double[] {
+            longest(f.metadata(), m -> orZero(m.connectMs())),
+            longest(f.dns(), DnsFact::ms),
+            longest(f.egress(), EgressFact::ms)
+          };
     }
     return new NamespaceSeries(
         r.namespace(),
@@ -81,12 +80,8 @@ record NamespaceSeries(
         mayReach,
         List.copyOf(drift),
         List.copyOf(targets),
-        new Boolean[] {j.metadataOk(), j.dnsOk(), j.egressOk()},
-        new double[] {
-          longest(f.metadata(), m -> orZero(m.connectMs())),
-          longest(f.dns(), DnsFact::ms),
-          longest(f.egress(), EgressFact::ms)
-        },
+        checks,
+        seconds,
         opened / 1000.0);
   }
 
