@@ -4,7 +4,8 @@
 # (renewed every 2 s: that is its idle work), and then waits for the next sweep (interval 10m).
 # After WARM seconds of idling, RSS is read from /proc every second for WINDOW seconds, and CPU
 # is the process's utime+stime over that window. Rows: the image's flags (jvm/serve.options) and
-# the JVM's defaults.
+# the JVM's defaults. Pacing is off (serve.pacing=false): the first sweep is one burst and serve is
+# then idle. With pacing on (the default) serve is never idle: bench/serve-scale.sh measures that.
 #
 # Needs python3 and curl. Usage: bench/serve-idle.sh [NAMESPACES] [WARM] [WINDOW]  (100 20 60)
 set -euo pipefail
@@ -40,16 +41,17 @@ run() {
   [ "$ready" = READY ] || { echo "mock cluster did not start" >&2; exit 1; }
   local port; port=$(free_port)
   java "$@" -jar "$JAR" serve --kubeconfig "$OUT/kubeconfig" --metrics-port "$port" \
-    --interval 10m --set leaderElection.namespace=imds >"$OUT/serve.out" 2>"$OUT/serve.log" &
+    --interval 10m --set leaderElection.namespace=imds --set serve.pacing=false \
+    >"$OUT/serve.out" 2>"$OUT/serve.log" &
   SERVE_PID=$!
   # ready, leading, and the first sweep's figures exported
+  # (the body is read whole before grep looks: grep -q would quit early and fail curl's pipe)
+  swept() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -c 'imds_prober_namespaces{status="protected"} '"$NS"; }
   for _ in $(seq 120); do
-    curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null \
-      | grep -q 'imds_prober_namespaces{status="protected"} '"$NS" && break
+    [ "$(swept)" = 1 ] && break
     sleep 0.5
   done
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null \
-    && curl -s "http://127.0.0.1:$port/metrics" | grep -q 'imds_prober_namespaces{status="protected"} '"$NS" \
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && [ "$(swept)" = 1 ] \
     || { echo "serve did not report its first sweep of $NS namespaces" >&2; cat "$OUT/serve.log" >&2; exit 1; }
   sleep "$WARM"
   local t0; t0=$(ticks "$SERVE_PID")

@@ -11,6 +11,7 @@
 # Needs python3. Every packet stays on loopback.
 #
 # Usage: bench/serve-scale.sh [FACTOR] [IN_FLIGHT] [SIZES...]   (defaults: 5 64 500 1000 5000)
+# SERVE_JVM_EXTRA="-XX:..." adds JVM flags after the image's (experiments; the table uses none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FACTOR=${1:-5}

@@ -29,6 +29,7 @@ def stats():
 
 port = free_port()
 opts = open("jvm/serve.options").read().split()
+opts += os.environ.get("SERVE_JVM_EXTRA", "").split()  # experiments: flags after the image's
 serve = subprocess.Popen(
     ["java", *opts, "-jar", JAR, "serve", "--kubeconfig", f"{OUT}/kubeconfig",
      "--metrics-port", str(port), "--interval", f"{int(INTERVAL * 1000)}ms",
