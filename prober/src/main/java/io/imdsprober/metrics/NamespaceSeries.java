@@ -10,7 +10,9 @@ import io.imdsprober.verdict.Expectations;
 import io.imdsprober.verdict.Judgement;
 import io.imdsprober.verdict.Verdict;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.ToLongFunction;
 
 /**
@@ -60,9 +62,13 @@ record NamespaceSeries(
     double[] seconds = null;
     long opened = 0;
     if (f != null) {
+      Set<String> seen = new HashSet<>();
       for (MetadataFact m : f.metadata()) {
-        // the same few target names in every namespace: one copy of each
-        targets.add(new Target(m.target().intern(), m.tcp() == TcpResult.CONNECTED));
+        // a target once (two series with one label set would fail the whole scrape); the same
+        // few target names in every namespace: one copy of each
+        if (seen.add(m.target())) {
+          targets.add(new Target(m.target().intern(), m.tcp() == TcpResult.CONNECTED));
+        }
         opened = Math.max(opened, orZero(m.openedThenBlockedMs()));
       }
       checks = new Boolean[] {j.metadataOk(), j.dnsOk(), j.egressOk()};

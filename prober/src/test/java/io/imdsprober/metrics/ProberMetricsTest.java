@@ -283,4 +283,34 @@ class ProberMetricsTest {
     metrics.publish(error("ns-7", "deadline"), at + 1);
     assertThat(metrics.registry().getMeters()).hasSize(one + 1);
   }
+
+  @Test
+  @DisplayName(
+      "a result whose facts name one metadata target twice (acceptance rejects such facts; this is"
+          + " the last line of defence) does not take /metrics down for every namespace")
+  void duplicateTargetKeepsTheScrape() {
+    String twice =
+        ProbeFacts.facts(
+            "ok",
+            "ok",
+            ProbeFacts.metadata(ProbeFacts.IMDS, "http", "connected", 200, "not-tried"),
+            ProbeFacts.metadata(ProbeFacts.IMDS, "http", "timeout", null, "not-tried"));
+    metrics.record(sweep(judged("a", ProbeFacts.PROTECTED), judged("dup", twice)));
+    String s = metrics.scrape();
+    assertThat(
+            s.lines()
+                .filter(
+                    l ->
+                        l.startsWith(
+                            "imds_prober_metadata_reachable{namespace=\"dup\",target=\""
+                                + ProbeFacts.IMDS
+                                + "\"}"))
+                .toList())
+        .containsExactly(
+            "imds_prober_metadata_reachable{namespace=\"dup\",target=\""
+                + ProbeFacts.IMDS
+                + "\"} 1.0");
+    assertThat(value(s, "imds_prober_namespace_status{namespace=\"a\",status=\"protected\"}"))
+        .isEqualTo(1.0);
+  }
 }
