@@ -287,11 +287,7 @@ public final class Sweeper implements AutoCloseable {
       // each result was predicted once, as it was published: not again for the whole sweep
       results =
           results.stream()
-              .map(
-                  r ->
-                      done.containsKey(r.namespace())
-                          ? done.get(r.namespace())
-                          : predicted.apply(r))
+              .map(r -> done.computeIfAbsent(r.namespace(), k -> predicted.apply(r)))
               .toList();
       return result(id, started, run, results);
     } finally {
