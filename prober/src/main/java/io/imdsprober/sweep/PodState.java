@@ -13,6 +13,7 @@ import java.util.Set;
  * What a probe pod's status says, read without I/O.
  *
  * @param terminated the probe container ended: its termination message is the result (may be blank)
+ *     unless {@code failure} says it did not end by itself
  * @param message the termination message, when terminated
  * @param exitCode the container's exit code, when terminated
  * @param failure a failure that ends the probe now (evicted, an image that can never be pulled)
@@ -36,6 +37,11 @@ public record PodState(
     return terminated || failure != null;
   }
 
+  /** A probe that is over with this failure, whatever its status says. */
+  static PodState failed(Failure failure) {
+    return new PodState(false, null, null, failure, null, true);
+  }
+
   /** Reads a probe pod's status. */
   public static PodState of(Pod pod) {
     var status = pod.getStatus();
@@ -50,7 +56,9 @@ public record PodState(
     if (probe != null && probe.getState() != null) {
       ContainerStateTerminated t = probe.getState().getTerminated();
       if (t != null) {
-        return new PodState(true, t.getMessage(), t.getExitCode(), null, null, true);
+        // facts count only from a container that ended by itself (DESIGN.md "Trust")
+        Failure ended = Interference.ending(pod.getMetadata().getName(), probe);
+        return new PodState(true, t.getMessage(), t.getExitCode(), ended, null, true);
       }
       ContainerStateWaiting w = probe.getState().getWaiting();
       if (w != null && w.getReason() != null) {

@@ -3,6 +3,7 @@ package io.imdsprober.sweep;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,12 @@ final class Probe {
 
   /** The UID the Job's create returned; null until then. */
   volatile String jobUid;
+
+  /**
+   * The earliest the Job controller stops the pod for the Job's {@code activeDeadlineSeconds}: the
+   * Job's creation (as the API server stamped it) plus that deadline; set before {@link #jobUid}.
+   */
+  volatile Instant jobDeadline;
 
   /** The latest version of the pod accepted as the Job's own. */
   volatile Pod tracked;

@@ -2,15 +2,18 @@ package io.imdsprober.sweep;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.imdsprober.verdict.Failure;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The sweep's one pod informer handler: routes each labelled pod to its namespace's probe and lets
- * through only the Job's own, unchanged pod ({@link PodTrust}). A second labelled pod, a pod that
- * is not the Job's, or the tracked pod deleted or relabelled before its result is tampering. Runs
- * on the informer's thread; never throws.
+ * through only the Job's own, unchanged pod ({@link PodTrust}) while nobody else has a hand in how
+ * it ends ({@link Interference}). A second labelled pod, a pod that is not the Job's, or the
+ * tracked pod deleted or relabelled before its result is tampering. Runs on the informer's thread;
+ * never throws.
  */
 final class ProbeWatch implements ResourceEventHandler<Pod> {
   /** What the run does with what the watch sees. */
@@ -55,7 +58,20 @@ final class ProbeWatch implements ResourceEventHandler<Pod> {
         probe,
         () -> {
           String uid = pod.getMetadata().getUid();
-          if (probe.labelled.containsKey(uid) && !probe.claimed.get()) {
+          if (probe.labelled.containsKey(uid)
+              && uid.equals(trackedUid(probe))
+              && Interference.deadlineDelete(pod, probe.jobDeadline, Instant.now())) {
+            run.over(
+                probe,
+                pod,
+                PodState.failed(
+                    new Failure(
+                        Failure.DEADLINE,
+                        "pod "
+                            + pod.getMetadata().getName()
+                            + " was deleted by the Job controller: the probe Job's"
+                            + " activeDeadlineSeconds passed")));
+          } else if (probe.labelled.containsKey(uid) && !probe.claimed.get()) {
             run.tamper(
                 probe,
                 "pod "
@@ -72,6 +88,11 @@ final class ProbeWatch implements ResourceEventHandler<Pod> {
     for (Pod pod : probe.labelled.values()) {
       check(probe, pod);
     }
+  }
+
+  private static String trackedUid(Probe probe) {
+    Pod tracked = probe.tracked;
+    return tracked == null ? null : tracked.getMetadata().getUid();
   }
 
   private Probe probeOf(Pod pod) {
@@ -120,6 +141,11 @@ final class ProbeWatch implements ResourceEventHandler<Pod> {
     String problem = PodTrust.problem(pod, probe.jobUid, probe.template());
     if (problem != null) {
       run.tamper(probe, problem);
+      return;
+    }
+    Failure interfered = Interference.of(pod, probe.jobDeadline);
+    if (interfered != null) {
+      run.over(probe, pod, PodState.failed(interfered));
       return;
     }
     probe.tracked = pod;

@@ -13,6 +13,7 @@ import io.imdsprober.verdict.Verdict;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -336,12 +337,27 @@ final class SweepRun implements ProbeWatch.Run {
             () -> workers.execute(() -> guarded(probe, () -> deadlinePassed(probe))),
             deadlineMs,
             TimeUnit.MILLISECONDS);
+    probe.jobDeadline = jobDeadline(created);
     probe.jobUid = created.getMetadata().getUid();
     if (probe.jobUid == null) {
       tamper(probe, "the API server returned the probe Job without a UID");
       return;
     }
     watch.jobCreated(probe);
+  }
+
+  /** The Job's creation as the API server stamped it (else now) plus its activeDeadlineSeconds. */
+  private Instant jobDeadline(Job created) {
+    Instant at = clock.instant();
+    try {
+      if (created.getMetadata().getCreationTimestamp() != null) {
+        at = Instant.parse(created.getMetadata().getCreationTimestamp());
+      }
+    } catch (DateTimeParseException e) {
+      logger.debug("{}: unreadable Job creationTimestamp", created.getMetadata().getNamespace());
+    }
+    Long seconds = created.getSpec() == null ? null : created.getSpec().getActiveDeadlineSeconds();
+    return at.plusSeconds(seconds == null ? config.get(Keys.PROBE_DEADLINE).toSeconds() : seconds);
   }
 
   private NamespaceResult cancelled(Target target) {

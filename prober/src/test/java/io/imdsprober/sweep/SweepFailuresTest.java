@@ -196,8 +196,9 @@ class SweepFailuresTest extends SweepTestCase {
     fx.cluster.namespace("logs");
     fx.cluster.namespace("huge-log");
     fx.kubelet.podName("probe-abcde");
-    fx.kubelet.script("logs", terminated("", 1));
-    fx.kubelet.script("huge-log", terminated("", 1));
+    // the agent completed but could not write its result file: the JSON is only in its log
+    fx.kubelet.script("logs", terminated("", 0));
+    fx.kubelet.script("huge-log", terminated("", 0));
     String big =
         ProbeFacts.PROTECTED.replace("\"errors\":[]", "\"errors\":[\"" + "x".repeat(5000) + "\"]");
     fx.cluster

@@ -289,7 +289,7 @@ class SweepTrustTest extends SweepTestCase {
             "/api/v1/namespaces/huge/pods/probe-huge/log?pretty=false&tailLines=20&limitBytes=65536")
         .andReturn(200, line.repeat(6 * 1024) + named(ProbeFacts.PROTECTED, "probe-huge") + "\n")
         .always();
-    NamespaceResult n = sweepOne("huge", FakeKubelet.terminated("", 1));
+    NamespaceResult n = sweepOne("huge", FakeKubelet.terminated("", 0));
     assertThat(n.judgement().reason()).isEqualTo(Failure.INCOMPLETE_RESULT);
     assertThat(n.detail()).contains("the log tail runs past 65536 bytes");
   }
