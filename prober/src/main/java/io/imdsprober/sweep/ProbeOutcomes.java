@@ -73,7 +73,10 @@ final class ProbeOutcomes {
     String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
     ResultReader.Plan plan =
         new ResultReader.Plan(
-            planned, n -> cluster.platformTargets(config, n), probe.target.expectations());
+            planned,
+            n -> cluster.platformTargets(config, n),
+            probe.target.expectations(),
+            config.get(Keys.PROBE_CONNECT_TIMEOUT));
     return ResultReader.read(
         ns, plan, new ResultReader.Output(name, node, text, source, state.exitCode()));
   }

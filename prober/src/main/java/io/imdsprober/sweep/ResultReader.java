@@ -10,6 +10,7 @@ import io.imdsprober.verdict.FactsAcceptance;
 import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Judge;
 import io.imdsprober.verdict.Judgement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,11 +29,20 @@ final class ResultReader {
    * @param planned the {@code host:port} of every metadata target the agent was told to try
    * @param platformTargets the platform-served targets for a probe on a node (by node name)
    * @param expectations the namespace's expectations
+   * @param connectTimeout the connect timeout the agent was given, or null not to check it
    */
   record Plan(
       List<String> planned,
       Function<String, Map<String, String>> platformTargets,
-      Expectations expectations) {}
+      Expectations expectations,
+      Duration connectTimeout) {
+    Plan(
+        List<String> planned,
+        Function<String, Map<String, String>> platformTargets,
+        Expectations expectations) {
+      this(planned, platformTargets, expectations, null);
+    }
+  }
 
   /**
    * What the probe pod left.
@@ -60,7 +70,8 @@ final class ResultReader {
           namespace,
           new Failure(Failure.MALFORMED_RESULT, e.getMessage() + " (" + out.source() + ")" + exit));
     }
-    Failure rejected = FactsAcceptance.check(facts, plan.planned(), out.podName());
+    Failure rejected =
+        FactsAcceptance.check(facts, plan.planned(), out.podName(), plan.connectTimeout());
     if (rejected != null) {
       return NamespaceResult.failed(namespace, rejected);
     }

@@ -2,7 +2,9 @@ package io.imdsprober.verdict;
 
 import io.imdsprober.facts.Facts;
 import io.imdsprober.facts.Facts.MetadataFact;
+import io.imdsprober.facts.TcpResult;
 import io.imdsprober.util.Texts;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,6 +19,9 @@ import java.util.Set;
  * for a blocked metadata service. Pure.
  */
 public final class FactsAcceptance {
+  /** A connect that timed out took at least this share of the connect timeout (timers' grain). */
+  private static final long TIMEOUT_FLOOR_PERCENT = 90;
+
   private FactsAcceptance() {}
 
   /**
@@ -28,6 +33,40 @@ public final class FactsAcceptance {
    * @param podName the pod the result was read from
    */
   public static Failure check(Facts facts, List<String> planned, String podName) {
+    return check(facts, planned, podName, null);
+  }
+
+  /**
+   * The same, and every {@code timeout} took the connect timeout the probe was given: a connect
+   * that "timed out" sooner was not made with the planned settings (a second agent run by a tenant
+   * with a 1 ms timeout, writing the termination message file), so the facts are not judged.
+   *
+   * @param connectTimeout the probe's connect timeout ({@code IMDS_PROBE_CONNECT_TIMEOUT}), or null
+   *     not to check
+   */
+  public static Failure check(
+      Facts facts, List<String> planned, String podName, Duration connectTimeout) {
+    Failure f = checkTargets(facts, planned, podName);
+    if (f != null || connectTimeout == null) {
+      return f;
+    }
+    long floor = connectTimeout.toMillis() * TIMEOUT_FLOOR_PERCENT / 100;
+    for (MetadataFact m : facts.metadata()) {
+      if (m.tcp() == TcpResult.TIMEOUT && m.connectMs() != null && m.connectMs() < floor) {
+        return new Failure(
+            Failure.TAMPERED,
+            m.target()
+                + " timed out after "
+                + m.connectMs()
+                + " ms, but the probe's connect timeout is "
+                + connectTimeout.toMillis()
+                + " ms: these facts are not from the planned run");
+      }
+    }
+    return null;
+  }
+
+  private static Failure checkTargets(Facts facts, List<String> planned, String podName) {
     if (facts.pod() == null || !facts.pod().equals(podName)) {
       return new Failure(
           Failure.TAMPERED,

@@ -21,12 +21,14 @@ public final class ProbeFacts {
   public static String metadata(
       String target, String mode, String tcp, Integer http, String token) {
     return """
-        {"target":"%s","profile":"aws","mode":"%s","tcp":"%s","connectMs":3,"http":%s,\
+        {"target":"%s","profile":"aws","mode":"%s","tcp":"%s","connectMs":%d,"http":%s,\
         "fingerprint":%s,"token":"%s","attempts":1,"openedThenBlockedMs":null}"""
         .formatted(
             target,
             mode,
             tcp,
+            // a dropped connect takes the whole connect timeout (3 s by default); others are quick
+            tcp.equals("timeout") ? 3000 : 3,
             http == null ? "null" : http,
             http == null ? "null" : "\"aws\"",
             token);

@@ -112,4 +112,46 @@ class FactsAcceptanceTest {
       assertThat(f.detail()).as(name).contains(detail).hasSizeLessThan(600);
     }
   }
+
+  @org.junit.jupiter.api.Test
+  @org.junit.jupiter.api.DisplayName(
+      "a timeout faster than the probe's connect timeout (a second agent run with --connect-timeout"
+          + " 1ms by an exec'd tenant) is tampered; one that took the timeout is judged")
+  void timeoutFasterThanPlanned() {
+    java.time.Duration planned = java.time.Duration.ofSeconds(3);
+    Facts honest = facts(POD, List.of(), PLAN.toArray(String[]::new));
+    assertThat(FactsAcceptance.check(honest, PLAN, POD, planned)).isNull();
+    MetadataFact quick =
+        new MetadataFact(
+            PLAN.get(0),
+            Profile.AWS,
+            RequestMode.HTTP,
+            TcpResult.TIMEOUT,
+            1L,
+            null,
+            null,
+            TokenResult.NOT_TRIED,
+            1,
+            null);
+    Facts forged =
+        new Facts(
+            1,
+            POD,
+            "node-9",
+            "2026-11-27T10:00:00Z",
+            5,
+            List.of(quick, blocked(PLAN.get(1))),
+            List.of(),
+            List.of(),
+            List.of());
+    Failure f = FactsAcceptance.check(forged, PLAN, POD, planned);
+    assertThat(f).isNotNull();
+    assertThat(f.reason()).isEqualTo(Failure.TAMPERED);
+    assertThat(f.detail())
+        .contains("169.254.169.254:80 timed out after 1 ms")
+        .contains("connect timeout is 3000 ms");
+    assertThat(FactsAcceptance.check(forged, PLAN, POD, null))
+        .as("without a planned timeout (offline reads) the rule is not applied")
+        .isNull();
+  }
 }
