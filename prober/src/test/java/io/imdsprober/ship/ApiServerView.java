@@ -26,7 +26,7 @@ final class ApiServerView {
     meta.put("uid", UID);
     meta.put("creationTimestamp", "2026-11-27T10:10:10Z");
     meta.put("generation", 1L);
-    meta.put(
+    meta.putIfAbsent(
         "managedFields",
         List.of(
             Map.of(
