@@ -6,16 +6,17 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.ConfigException;
 import io.imdsprober.config.Keys;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * At start, the probe image and command against the admission policy's parameter object (ConfigMap
- * {@code imds-prober-admission} in the prober's namespace, from
- * manifests/components/admission-policy): a configuration the policy would deny is a configuration
- * error, said once, instead of every probe Job failing to be created. Without the parameter object
- * (no policy installed, or no permission to read it) nothing is checked.
+ * At start, the probe Job's configuration (image, command, security context, resources, node
+ * selector, tolerations, priority class, annotations, pull secrets, DNS names and egress URLs:
+ * {@link PolicyParams}) against the admission policy's parameter object (ConfigMap {@code
+ * imds-prober-admission} in the prober's namespace, from manifests/components/admission-policy): a
+ * configuration the policy would deny is a configuration error, said once, instead of every probe
+ * Job failing to be created. Without the parameter object (no policy installed, or no permission to
+ * read it) nothing is checked.
  */
 public final class AdmissionParams {
   public static final String NAME = "imds-prober-admission";
@@ -49,28 +50,10 @@ public final class AdmissionParams {
       logger.debug("no admission policy parameters {}/{}; not checked", ns, NAME);
       return;
     }
-    Map<String, String> data = params.getData();
-    String command = String.join(" ", config.get(Keys.PROBE_COMMAND));
-    String where = ns + "/" + NAME;
-    allowed(Keys.PROBE_IMAGE.name(), "image", probeImage, data, where);
-    allowed(Keys.PROBE_COMMAND.name(), "command", command, data, where);
-  }
-
-  /** The value is what the parameter object allows, when it names one. */
-  private static void allowed(
-      String key, String field, String value, Map<String, String> data, String where) {
-    if (data.containsKey(field) && !data.get(field).equals(value)) {
-      throw new ConfigException(
-          key
-              + " '"
-              + value
-              + "' is not the "
-              + field
-              + " the admission policy allows, '"
-              + data.get(field)
-              + "' (ConfigMap "
-              + where
-              + "): every probe Job would be denied");
-    }
+    PolicyParams.mismatch(PolicyParams.of(config, probeImage), params.getData(), ns + "/" + NAME)
+        .ifPresent(
+            message -> {
+              throw new ConfigException(message);
+            });
   }
 }

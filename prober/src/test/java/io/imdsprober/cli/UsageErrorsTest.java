@@ -209,4 +209,60 @@ class UsageErrorsTest {
             "registry.example/imds-prober@sha256:" + "ab".repeat(32));
     assertThat(allowed.exit()).as(allowed.err()).isZero();
   }
+
+  static Stream<Arguments> deniedFields() {
+    return Stream.of(
+        Arguments.of("probe.tolerations=[{operator: Exists}]", "probe.tolerations ',Exists,,,'"),
+        Arguments.of(
+            "probe.priorityClassName=system-node-critical",
+            "probe.priorityClassName 'system-node-critical' is not the priorityClassName"),
+        Arguments.of("probe.cpuLimit=2", "probe.cpuLimit '2' is not the cpuLimit"),
+        Arguments.of(
+            "probe.nodeSelector=kubernetes.io/hostname=node-1",
+            "probe.nodeSelector 'kubernetes.io/hostname=node-1' is not the nodeSelector"),
+        Arguments.of(
+            "probe.annotations=k8s.v1.cni.cncf.io/networks=host-net",
+            "probe.annotations 'k8s.v1.cni.cncf.io/networks=host-net' is not the annotations"
+                + " the admission policy allows, 'linkerd.io/inject=disabled;"
+                + " sidecar.istio.io/inject=false'"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deniedFields")
+  @DisplayName(
+      "a probe field the shipped parameter object would deny is exit 3 at start naming the key,"
+          + " no Job made")
+  void deniedFieldOfTheShippedParameters(String setting, String message) throws Exception {
+    io.fabric8.kubernetes.api.model.ConfigMap shipped =
+        cluster
+            .admin
+            .getKubernetesSerialization()
+            .unmarshal(
+                Files.readString(Path.of("../manifests/components/admission-policy/params.yaml")),
+                io.fabric8.kubernetes.api.model.ConfigMap.class);
+    String image = "registry.example/imds-prober@sha256:" + "ab".repeat(32);
+    shipped.getData().put("image", image);
+    cluster.admin.configMaps().inNamespace("imds-prober").resource(shipped).create();
+    String[] args = {
+      "sweep",
+      "--once",
+      "--kubeconfig",
+      kubeconfig,
+      "--set",
+      "leaderElection.namespace=imds-prober",
+      "--image",
+      image,
+      "--set",
+      setting
+    };
+    Cli.Result r = Cli.run(args);
+    assertThat(r.exit()).as(r.err()).isEqualTo(3);
+    assertThat(r.err().lines().filter(l -> !l.isBlank()).toList())
+        .singleElement()
+        .asString()
+        .contains(message)
+        .contains("imds-prober/imds-prober-admission")
+        .contains("every probe Job would be denied");
+    assertThat(kubelet.jobsSeen).isEmpty();
+  }
 }

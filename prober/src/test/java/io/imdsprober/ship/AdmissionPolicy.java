@@ -26,7 +26,10 @@ final class AdmissionPolicy {
   /** The outcome: admitted, or denied with the message of the first failed validation. */
   record Decision(boolean admitted, String message) {}
 
-  private record Rule(CelAbstractSyntaxTree ast, String expression, String message) {}
+  private record Rule(
+      CelAbstractSyntaxTree ast, String expression, String message, CelAbstractSyntaxTree why) {}
+
+  private record Variable(String name, CelAbstractSyntaxTree ast) {}
 
   private static final Cel CEL =
       CelFactory.standardCelBuilder()
@@ -35,11 +38,16 @@ final class AdmissionPolicy {
           .addVar("oldObject", SimpleType.DYN)
           .addVar("request", SimpleType.DYN)
           .addVar("params", SimpleType.DYN)
+          .addVar("variables", SimpleType.DYN)
           .addCompilerLibraries(CelExtensions.strings(), CelExtensions.lists())
           .addRuntimeLibraries(CelExtensions.strings(), CelExtensions.lists())
           .build();
 
+  /** How an evaluation error is told apart from a value (no policy yields such a string). */
+  private static final String FAILED = "\u0000failed: ";
+
   private final List<Rule> conditions = new ArrayList<>();
+  private final List<Variable> variables = new ArrayList<>();
   private final List<Rule> validations = new ArrayList<>();
   private final boolean denyWithoutParams;
   final String failurePolicy;
@@ -71,18 +79,32 @@ final class AdmissionPolicy {
     failurePolicy = (String) spec.get("failurePolicy");
     for (Map<String, Object> c :
         (List<Map<String, Object>>) spec.getOrDefault("matchConditions", List.of())) {
-      conditions.add(compile((String) c.get("expression"), (String) c.get("name")));
+      conditions.add(compile((String) c.get("expression"), (String) c.get("name"), null));
+    }
+    for (Map<String, Object> v :
+        (List<Map<String, Object>>) spec.getOrDefault("variables", List.of())) {
+      variables.add(
+          new Variable((String) v.get("name"), CEL.compile((String) v.get("expression")).getAst()));
     }
     for (Map<String, Object> v : (List<Map<String, Object>>) spec.get("validations")) {
-      validations.add(compile((String) v.get("expression"), (String) v.get("message")));
+      validations.add(
+          compile(
+              (String) v.get("expression"),
+              (String) v.get("message"),
+              (String) v.get("messageExpression")));
     }
     Map<String, Object> paramRef =
         (Map<String, Object>) ((Map<String, Object>) binding.get("spec")).get("paramRef");
-    denyWithoutParams = "Deny".equals(paramRef.get("parameterNotFoundAction"));
+    denyWithoutParams = paramRef != null && "Deny".equals(paramRef.get("parameterNotFoundAction"));
   }
 
-  private static Rule compile(String expression, String message) throws Exception {
-    return new Rule(CEL.compile(expression).getAst(), expression, message);
+  private static Rule compile(String expression, String message, String messageExpression)
+      throws Exception {
+    return new Rule(
+        CEL.compile(expression).getAst(),
+        expression,
+        message,
+        messageExpression == null ? null : CEL.compile(messageExpression).getAst());
   }
 
   /** How many validations the policy has. */
@@ -103,7 +125,7 @@ final class AdmissionPolicy {
     vars.put("oldObject", numbers(oldObject));
     vars.put("params", numbers(params));
     for (Rule c : conditions) {
-      Object matched = eval(c, vars);
+      Object matched = eval(c.ast(), vars);
       if (Boolean.FALSE.equals(matched)) {
         return new Decision(true, "not matched: " + c.message());
       }
@@ -114,21 +136,43 @@ final class AdmissionPolicy {
     if (params == null && denyWithoutParams) {
       return new Decision(false, "no parameter object (parameterNotFoundAction: Deny)");
     }
+    // variables in order, each seeing those before it; one that fails is left out, so that an
+    // expression using it fails (the API server evaluates them lazily: an error where used)
+    Map<String, Object> computed = new LinkedHashMap<>();
+    vars.put("variables", computed);
+    for (Variable v : variables) {
+      Object value = eval(v.ast(), vars);
+      if (!(value instanceof String s && s.startsWith(FAILED))) {
+        computed.put(v.name(), value);
+      }
+    }
     for (Rule v : validations) {
-      Object ok = eval(v, vars);
+      Object ok = eval(v.ast(), vars);
       if (!Boolean.TRUE.equals(ok)) {
+        String message = v.message();
+        if (v.why() != null) {
+          // messageExpression: its string when it yields one, else the static message
+          Object why = eval(v.why(), vars);
+          if (why instanceof String s && !s.startsWith(FAILED) && !s.isBlank()) {
+            message = s;
+          }
+        }
         return new Decision(
-            false, v.message() + (ok instanceof Boolean ? "" : " (expression failed: " + ok + ")"));
+            false,
+            message
+                + (ok instanceof Boolean
+                    ? ""
+                    : " (expression failed: " + String.valueOf(ok).replace(FAILED, "") + ")"));
       }
     }
     return new Decision(true, "");
   }
 
-  private static Object eval(Rule r, Map<String, Object> vars) {
+  private static Object eval(CelAbstractSyntaxTree ast, Map<String, Object> vars) {
     try {
-      return CEL.createProgram(r.ast()).eval(vars);
+      return CEL.createProgram(ast).eval(vars);
     } catch (Exception e) {
-      return e.getMessage();
+      return FAILED + e.getMessage();
     }
   }
 

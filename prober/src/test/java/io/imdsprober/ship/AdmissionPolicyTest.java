@@ -77,7 +77,21 @@ class AdmissionPolicyTest {
             "20261127-101010-abcd");
   }
 
+  /** The decision on the Job as the API server holds it when it asks (defaulted). */
   static AdmissionPolicy.Decision create(Job job) {
+    return create(job, params);
+  }
+
+  static AdmissionPolicy.Decision create(Job job, Map<String, Object> params) {
+    return jobs.admit(
+        request("CREATE", job.getMetadata().getNamespace(), PROBER),
+        ApiServerView.job(map(job)),
+        null,
+        params);
+  }
+
+  /** The decision on the Job exactly as the prober sends it (no server defaults). */
+  static AdmissionPolicy.Decision createAsSent(Job job) {
     return jobs.admit(
         request("CREATE", job.getMetadata().getNamespace(), PROBER), map(job), null, params);
   }
@@ -93,6 +107,7 @@ class AdmissionPolicyTest {
             built("shop", Map.of("app", "web", "tier", "frontend")),
             built("default", Map.of()))) {
       assertThat(create(job)).as(job.getMetadata().getNamespace()).isEqualTo(ok());
+      assertThat(createAsSent(job)).as(job.getMetadata().getNamespace()).isEqualTo(ok());
     }
     // deleting its own Job, with the labels the sweep gave it
     Job own = built("team-a", Map.of());
@@ -122,7 +137,7 @@ class AdmissionPolicyTest {
                         .endSpec()
                         .endTemplate()
                         .endSpec(),
-            "mounts no volume"),
+            "may not set spec.volumes"),
         Arguments.of(
             "privileged",
             (UnaryOperator<JobBuilder>)
@@ -179,7 +194,7 @@ class AdmissionPolicyTest {
                         .endSpec()
                         .endTemplate()
                         .endSpec(),
-            "default service account"),
+            "may not set spec.serviceAccountName"),
         Arguments.of(
             "the host network",
             (UnaryOperator<JobBuilder>)
@@ -220,7 +235,7 @@ class AdmissionPolicyTest {
                         .endSpec()
                         .endTemplate()
                         .endSpec(),
-            "no init or ephemeral containers"));
+            "may not set spec.initContainers"));
   }
 
   @ParameterizedTest(name = "{0}")
