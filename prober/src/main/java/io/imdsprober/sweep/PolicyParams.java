@@ -20,11 +20,16 @@ import java.util.stream.Collectors;
  * Pure.
  */
 public final class PolicyParams {
-  /** How the policy compares a field: the whole string, a comma-separated set, a line set. */
+  /**
+   * How the policy compares a field: the whole string, a comma-separated set, a line set, or a line
+   * set each Job picks one line of (the policy admits what is among the lines, so every line the
+   * prober may write must be stated; a line it never writes is not its concern).
+   */
   enum Form {
     EXACT,
     COMMA_SET,
-    LINE_SET
+    LINE_SET,
+    LINE_CHOICE
   }
 
   /** One field of the parameter object: its name, the key it comes from, its value. */
@@ -35,14 +40,25 @@ public final class PolicyParams {
         case EXACT -> stated.trim().equals(value.trim());
         case COMMA_SET -> items(stated, ",").equals(items(value, ","));
         case LINE_SET -> items(stated, "\n").equals(items(value, "\n"));
+        case LINE_CHOICE -> items(stated, "\n").containsAll(items(value, "\n"));
       };
     }
 
     /** The value on one line, for a message. */
     String shown(String v) {
-      return form == Form.LINE_SET ? String.join("; ", items(v, "\n")) : v;
+      return form == Form.LINE_SET || form == Form.LINE_CHOICE
+          ? String.join("; ", items(v, "\n"))
+          : v;
     }
   }
+
+  /** The keys the metadataTargets field derives from: any of them may be the one that differs. */
+  static final String METADATA_KEYS =
+      String.join(
+          ", ",
+          Keys.METADATA_PROFILE.name(),
+          Keys.METADATA_TARGETS.name(),
+          Keys.METADATA_ALLOWED.name());
 
   private PolicyParams() {}
 
@@ -100,10 +116,23 @@ public final class PolicyParams {
             "priorityClassName",
             Keys.PROBE_PRIORITY_CLASS.name(),
             config.get(Keys.PROBE_PRIORITY_CLASS)));
-    out.add(exact("dnsNames", Keys.DNS_NAMES.name(), String.join(",", config.get(Keys.DNS_NAMES))));
+    out.add(exact("dnsNames", Keys.DNS_NAMES.name(), AgentSettings.dnsNames(config)));
+    out.add(exact("egressUrls", Keys.EGRESS_URLS.name(), AgentSettings.egressUrls(config)));
     out.add(
         exact(
-            "egressUrls", Keys.EGRESS_URLS.name(), String.join(",", config.get(Keys.EGRESS_URLS))));
+            "connectTimeout",
+            Keys.PROBE_CONNECT_TIMEOUT.name(),
+            AgentSettings.connectTimeout(config)));
+    out.add(exact("settle", Keys.PROBE_SETTLE.name(), AgentSettings.settle(config)));
+    out.add(exact("retries", Keys.PROBE_RETRIES.name(), AgentSettings.retries(config)));
+    out.add(
+        new Param(
+            "metadataTargets",
+            METADATA_KEYS,
+            AgentSettings.metadataByProfile(config).entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n")),
+            Form.LINE_CHOICE));
     return out;
   }
 

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
 import io.imdsprober.pools.NodePools;
-import io.imdsprober.util.Durations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -168,16 +167,13 @@ public final class ProbeJobs {
 
   private List<EnvVar> env() {
     List<EnvVar> env = new ArrayList<>();
-    env.add(env("IMDS_PROBE_PROFILE", cluster.profile().word()));
-    env.add(env("IMDS_PROBE_METADATA", String.join(",", cluster.agentTargets(config))));
-    env.add(env("IMDS_PROBE_DNS_NAME", String.join(",", config.get(Keys.DNS_NAMES))));
-    env.add(env("IMDS_PROBE_EGRESS_URL", String.join(",", config.get(Keys.EGRESS_URLS))));
-    env.add(
-        env(
-            "IMDS_PROBE_CONNECT_TIMEOUT",
-            Durations.format(config.get(Keys.PROBE_CONNECT_TIMEOUT))));
-    env.add(env("IMDS_PROBE_SETTLE", Durations.format(config.get(Keys.PROBE_SETTLE))));
-    env.add(env("IMDS_PROBE_RETRIES", String.valueOf(config.get(Keys.PROBE_RETRIES))));
+    env.add(env("IMDS_PROBE_PROFILE", AgentSettings.profile(cluster)));
+    env.add(env("IMDS_PROBE_METADATA", AgentSettings.metadata(cluster, config)));
+    env.add(env("IMDS_PROBE_DNS_NAME", AgentSettings.dnsNames(config)));
+    env.add(env("IMDS_PROBE_EGRESS_URL", AgentSettings.egressUrls(config)));
+    env.add(env("IMDS_PROBE_CONNECT_TIMEOUT", AgentSettings.connectTimeout(config)));
+    env.add(env("IMDS_PROBE_SETTLE", AgentSettings.settle(config)));
+    env.add(env("IMDS_PROBE_RETRIES", AgentSettings.retries(config)));
     env.add(fieldRef("IMDS_PROBE_POD_NAME", "metadata.name"));
     env.add(fieldRef("IMDS_PROBE_NODE_NAME", "spec.nodeName"));
     return env;

@@ -57,7 +57,7 @@ class PolicyParamsTest {
   void eachFieldNamed() {
     Config defaults = Config.load(Keys.ALL, null, Map.of(), Map.of());
     List<PolicyParams.Param> params = PolicyParams.of(defaults, IMAGE);
-    assertThat(params).hasSize(15);
+    assertThat(params).hasSize(19);
     for (PolicyParams.Param p : params) {
       Map<String, String> data = data(defaults);
       data.put(p.field(), p.value() + "x");
