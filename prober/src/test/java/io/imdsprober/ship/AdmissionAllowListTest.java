@@ -37,7 +37,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The probe-Job policy is an allow-list, proved field by field: every property of the fabric8 model
@@ -302,10 +304,14 @@ class AdmissionAllowListTest {
   }
 
   static Job job(Config config, NodePools.Pool pool) {
+    return job(config, pool, Profile.AWS);
+  }
+
+  static Job job(Config config, NodePools.Pool pool, Profile profile) {
     return new ProbeJobs(
             config,
             AdmissionPolicyTest.IMAGE,
-            new Cluster(Profile.AWS, "test", Set.of("node-1"), Set.of()))
+            new Cluster(profile, "test", Set.of("node-1"), Set.of()))
         .job(
             new Target("team-a", Expectations.DEFAULT, Map.of("app", "web"), false, null),
             "20261127-101010-abcd",
@@ -353,7 +359,20 @@ class AdmissionAllowListTest {
             Map.of(
                 "dns.names", "kubernetes.default.svc,example.org",
                 "egress.urls", "https://example.com/,https://example.org/health",
-                "probe.deadline", "120s")));
+                "probe.deadline", "120s")),
+        Arguments.of(
+            "a longer connect timeout, no settle, more retries",
+            Map.of(
+                "probe.connectTimeout", "4500ms",
+                "probe.settle", "0s",
+                "probe.retries", "5")),
+        Arguments.of(
+            "metadata targets of its own, nothing allowed",
+            Map.of(
+                "metadata.targets", "10.200.0.1:80,tcp=10.200.0.2:8080", "metadata.allowed", "")),
+        Arguments.of(
+            "another allowed target (every profile's line changes)",
+            Map.of("metadata.allowed", "169.254.170.23:80,169.254.170.2:80")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -378,6 +397,127 @@ class AdmissionAllowListTest {
           .as(name + ": with the shipped (default) parameters the same Job is denied")
           .isFalse();
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Profile.class)
+  @DisplayName(
+      "the prober's own Job for every profile it can detect is admitted by the shipped parameters")
+  void ownJobOfEveryProfileAdmitted(Profile profile) {
+    Job job = job(config(Map.of()), null, profile);
+    assertThat(env(AdmissionPolicyTest.map(job)))
+        .as("the Job carries this profile")
+        .containsEntry("IMDS_PROBE_PROFILE", profile.word());
+    assertThat(AdmissionPolicyTest.create(job)).as(profile.word()).isEqualTo(ok());
+  }
+
+  @Test
+  @DisplayName(
+      "metadata.profile configured: its one line is among the shipped ones, its Job admitted")
+  void configuredProfileAdmitted() {
+    Config config = config(Map.of("metadata.profile", "azure"));
+    assertThat(PolicyParams.mismatch(PolicyParams.of(config, shipped.get("image")), shipped, "s"))
+        .as("the start-up check passes the shipped parameters")
+        .isEmpty();
+    assertThat(AdmissionPolicyTest.create(job(config, null, Profile.AZURE))).isEqualTo(ok());
+  }
+
+  static Stream<Arguments> agentSettings() {
+    return Stream.of(
+        Arguments.of("a shorter connect timeout", "IMDS_PROBE_CONNECT_TIMEOUT", "100ms"),
+        Arguments.of("no settle", "IMDS_PROBE_SETTLE", "0s"),
+        Arguments.of("no retries", "IMDS_PROBE_RETRIES", "0"),
+        Arguments.of(
+            "another profile's mode for the same targets", "IMDS_PROBE_PROFILE", "generic"),
+        Arguments.of("a profile the prober does not know", "IMDS_PROBE_PROFILE", "attacker"),
+        Arguments.of(
+            "metadata connects at another host",
+            "IMDS_PROBE_METADATA",
+            "10.0.0.5:80,[fd00:ec2::254]:80,tcp=169.254.170.23:80"),
+        Arguments.of(
+            "one metadata target dropped",
+            "IMDS_PROBE_METADATA",
+            "[fd00:ec2::254]:80,tcp=169.254.170.23:80"),
+        Arguments.of(
+            "another profile's targets (gcp's) under aws",
+            "IMDS_PROBE_METADATA",
+            "169.254.169.254:80,tcp=169.254.170.23:80"),
+        Arguments.of(
+            "an attacker's egress URL", "IMDS_PROBE_EGRESS_URL", "https://attacker.example/"),
+        Arguments.of("an attacker's DNS name", "IMDS_PROBE_DNS_NAME", "attacker.example"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("agentSettings")
+  @DisplayName("the agent's settings, each changed on the prober's own Job, are denied")
+  void changedAgentSettingDenied(String name, String variable, String value) {
+    Map<String, Object> job =
+        AdmissionPolicyTest.map(AdmissionPolicyTest.built("team-a", Map.of()));
+    Map<String, Object> entry = envEntry(job, variable);
+    assertThat(entry.get("value")).as(name + ": the value must differ").isNotEqualTo(value);
+    entry.put("value", value);
+    AdmissionPolicy.Decision d = decide(job);
+    assertThat(d.admitted()).as(name).isFalse();
+    assertThat(d.message()).as(name).doesNotContain("expression failed");
+    if (!variable.equals("IMDS_PROBE_PROFILE") && !variable.equals("IMDS_PROBE_METADATA")) {
+      assertThat(d.message()).as(name + ": the denial names the variable").contains(variable);
+    } else {
+      assertThat(d.message()).contains("metadataTargets");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "IMDS_PROBE_PROFILE",
+        "IMDS_PROBE_METADATA",
+        "IMDS_PROBE_CONNECT_TIMEOUT",
+        "IMDS_PROBE_SETTLE",
+        "IMDS_PROBE_RETRIES",
+        "IMDS_PROBE_DNS_NAME",
+        "IMDS_PROBE_EGRESS_URL"
+      })
+  @DisplayName(
+      "each pinned variable left out of the prober's own Job (the agent's default) is denied")
+  @SuppressWarnings("unchecked")
+  void droppedAgentSettingDenied(String variable) {
+    Map<String, Object> job =
+        AdmissionPolicyTest.map(AdmissionPolicyTest.built("team-a", Map.of()));
+    List<Object> env = (List<Object>) at(job, CONTAINER).get("env");
+    assertThat(env.remove(envEntry(job, variable))).isTrue();
+    AdmissionPolicy.Decision d = decide(job);
+    assertThat(d.admitted()).as(variable).isFalse();
+    assertThat(d.message()).as(variable).doesNotContain("expression failed");
+  }
+
+  static final List<Object> CONTAINER = List.of("spec", "template", "spec", "containers", 0);
+
+  static AdmissionPolicy.Decision decide(Map<String, Object> job) {
+    return jobs.admit(
+        AdmissionPolicyTest.request("CREATE", "team-a", AdmissionPolicyTest.PROBER),
+        ApiServerView.job(job),
+        null,
+        AdmissionPolicyTest.params);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> envEntry(Map<String, Object> job, String variable) {
+    List<Object> env = (List<Object>) at(job, CONTAINER).get("env");
+    return env.stream()
+        .map(e -> (Map<String, Object>) e)
+        .filter(e -> variable.equals(e.get("name")))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> env(Map<String, Object> job) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Object e : (List<Object>) at(job, CONTAINER).get("env")) {
+      Map<String, Object> m = (Map<String, Object>) e;
+      out.put((String) m.get("name"), m.get("value"));
+    }
+    return out;
   }
 
   @Test
