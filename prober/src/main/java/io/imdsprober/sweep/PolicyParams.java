@@ -44,6 +44,19 @@ public final class PolicyParams {
       };
     }
 
+    /**
+     * What of this value {@code stated} does not admit: the lines it lacks for a line choice (the
+     * others would be admitted), the whole value otherwise.
+     */
+    String denied(String stated) {
+      if (form != Form.LINE_CHOICE) {
+        return value;
+      }
+      Set<String> lines = items(value, "\n");
+      lines.removeAll(items(stated, "\n"));
+      return String.join("\n", lines);
+    }
+
     /** The value on one line, for a message. */
     String shown(String v) {
       return form == Form.LINE_SET || form == Form.LINE_CHOICE
@@ -149,7 +162,7 @@ public final class PolicyParams {
         return Optional.of(
             p.key()
                 + " '"
-                + p.shown(p.value())
+                + p.shown(p.denied(stated))
                 + "' is not the "
                 + p.field()
                 + " the admission policy allows, '"

@@ -224,15 +224,50 @@ class UsageErrorsTest {
             "probe.annotations=k8s.v1.cni.cncf.io/networks=host-net",
             "probe.annotations 'k8s.v1.cni.cncf.io/networks=host-net' is not the annotations"
                 + " the admission policy allows, 'linkerd.io/inject=disabled;"
-                + " sidecar.istio.io/inject=false'"));
+                + " sidecar.istio.io/inject=false'"),
+        Arguments.of(
+            "probe.connectTimeout=1s",
+            "probe.connectTimeout '1s' is not the connectTimeout the admission policy allows, '3s'"),
+        Arguments.of(
+            "probe.settle=500ms",
+            "probe.settle '500ms' is not the settle the admission policy allows, '2s'"),
+        Arguments.of(
+            "probe.retries=0",
+            "probe.retries '0' is not the retries the admission policy allows, '2'"),
+        Arguments.of(
+            "metadata.targets=tcp=10.0.0.5:80",
+            "metadata.profile, metadata.targets, metadata.allowed"
+                + " 'alibaba=tcp=10.0.0.5:80,tcp=169.254.170.23:80; aws=tcp=10.0.0.5:80,"),
+        Arguments.of(
+            "metadata.allowed=",
+            "metadata.profile, metadata.targets, metadata.allowed 'alibaba=100.100.100.200:80;"
+                + " aws=169.254.169.254:80,[fd00:ec2::254]:80;"));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("deniedFields")
+  @Test
   @DisplayName(
-      "a probe field the shipped parameter object would deny is exit 3 at start naming the key,"
-          + " no Job made")
-  void deniedFieldOfTheShippedParameters(String setting, String message) throws Exception {
+      "metadata.profile configured (the nodes' own, so the fake agent's facts fit): its targets are"
+          + " one of the shipped lines, not all of them, and the sweep runs")
+  void configuredProfileOfTheShippedParameters() throws Exception {
+    String image = createShipped();
+    Cli.Result r =
+        Cli.run(
+            "sweep",
+            "--once",
+            "--kubeconfig",
+            kubeconfig,
+            "--set",
+            "leaderElection.namespace=imds-prober",
+            "--image",
+            image,
+            "--set",
+            "metadata.profile=aws");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(kubelet.jobsSeen).isNotEmpty();
+  }
+
+  /** The shipped parameter object, with a digest image, in the cluster; returns the image. */
+  String createShipped() throws Exception {
     io.fabric8.kubernetes.api.model.ConfigMap shipped =
         cluster
             .admin
@@ -243,6 +278,16 @@ class UsageErrorsTest {
     String image = "registry.example/imds-prober@sha256:" + "ab".repeat(32);
     shipped.getData().put("image", image);
     cluster.admin.configMaps().inNamespace("imds-prober").resource(shipped).create();
+    return image;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deniedFields")
+  @DisplayName(
+      "a probe field the shipped parameter object would deny is exit 3 at start naming the key,"
+          + " no Job made")
+  void deniedFieldOfTheShippedParameters(String setting, String message) throws Exception {
+    String image = createShipped();
     String[] args = {
       "sweep",
       "--once",
