@@ -11,12 +11,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * At start, the probe Job's configuration (image, command, security context, resources, node
- * selector, tolerations, priority class, annotations, pull secrets, DNS names and egress URLs:
- * {@link PolicyParams}) against the admission policy's parameter object (ConfigMap {@code
- * imds-prober-admission} in the prober's namespace, from manifests/components/admission-policy): a
- * configuration the policy would deny is a configuration error, said once, instead of every probe
- * Job failing to be created. Without the parameter object (no policy installed, or no permission to
- * read it) nothing is checked.
+ * selector, tolerations, priority class, annotations, pull secrets, and the agent's DNS names,
+ * egress URLs, timeouts, retries and metadata targets per profile: {@link PolicyParams}) against
+ * the admission policy's parameter object (ConfigMap {@code imds-prober-admission} in the prober's
+ * namespace, from manifests/components/admission-policy): a configuration the policy would deny is
+ * a configuration error, said once, instead of every probe Job failing to be created. Without the
+ * parameter object (no policy installed, or no permission to read it) nothing is checked.
  */
 public final class AdmissionParams {
   public static final String NAME = "imds-prober-admission";
