@@ -65,6 +65,7 @@ public final class PolicyPredictions {
           Comparison.of(
               r.namespace(),
               r.judgement().verdict(),
+              r.facts() == null ? List.of() : r.facts().metadata(),
               probeLabels,
               byNamespace.getOrDefault(r.namespace(), List.of()),
               destinations,
