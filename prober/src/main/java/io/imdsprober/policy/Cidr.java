@@ -182,7 +182,10 @@ public record Cidr(byte[] network, int prefix) {
 
   /** Whether the address is in this block (an IPv4 address is never in an IPv6 block). */
   public boolean contains(InetAddress address) {
-    byte[] a = address.getAddress();
+    return contains(address.getAddress());
+  }
+
+  private boolean contains(byte[] a) {
     if (a.length != network.length) {
       return false;
     }
@@ -200,15 +203,11 @@ public record Cidr(byte[] network, int prefix) {
     return (a[full] & mask) == (network[full] & mask);
   }
 
-  /** Whether every address of {@code inner} is in this block. */
+  /**
+   * Whether every address of {@code inner} is in this block (bytes compared as they are: {@code
+   * InetAddress} would turn an IPv4-mapped block into an IPv4 one).
+   */
   public boolean covers(Cidr inner) {
-    if (inner.network.length != network.length || inner.prefix < prefix) {
-      return false;
-    }
-    try {
-      return contains(InetAddress.getByAddress(inner.network));
-    } catch (java.net.UnknownHostException e) {
-      return false; // a byte array of 4 or 16 is always an address
-    }
+    return inner.prefix >= prefix && contains(inner.network);
   }
 }

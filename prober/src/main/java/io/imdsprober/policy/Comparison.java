@@ -49,7 +49,9 @@ import java.util.TreeMap;
  *     (the prediction is then incomplete: no drift or exposure is claimed from it)
  * @param targets per metadata destination, the probe's prediction and observation
  * @param workloads the workloads that may reach a metadata target, with every label set they carry
- * @param invalid the policies the evaluator cannot read, each as {@code ns/name: why}
+ * @param invalid the policies the evaluator cannot read, each as {@code ns/name: why}: invalid to
+ *     it, or holding an IPv4-mapped IPv6 block whose IPv4 reading (a CNI's, not the API server's)
+ *     holds a metadata target ({@link EgressPolicies#mapped})
  */
 public record Comparison(
     Set<Drift> drift,
@@ -170,6 +172,7 @@ public record Comparison(
     EgressPolicies eval = new EgressPolicies(policies);
     List<String> invalid = new ArrayList<>();
     new TreeMap<>(eval.invalid()).forEach((name, why) -> invalid.add(name + ": " + why));
+    new TreeMap<>(eval.mapped(metadata)).forEach((name, why) -> invalid.add(name + ": " + why));
     if (!invalid.isEmpty()) {
       drift.add(Drift.INVALID);
     }

@@ -405,6 +405,25 @@ class ComparisonTest {
   }
 
   @Test
+  @DisplayName(
+      "a block ::ffff:169.254.0.0/112 for web beside a deny-all: not claimed exposed nor denied,"
+          + " named as drift invalid (how the CNI reads it decides)")
+  void mappedBlockNamed() {
+    Comparison c =
+        compare(
+            Verdict.PROTECTED,
+            as(Verdict.PROTECTED),
+            web(
+                EgressPoliciesTest.DENY_ALL,
+                "podSelector: {matchLabels: {app: web}}\npolicyTypes: [Egress]\n"
+                    + "egress: [{to: [{ipBlock: {cidr: '::ffff:169.254.0.0/112'}}]}]\n"));
+    assertThat(c.drift()).containsExactly(Drift.INVALID);
+    assertThat(c.invalid()).singleElement().asString().startsWith("team/p1: spec.egress[0].to[0]");
+    assertThat(c.probeAllowed()).as("the probe is not selected by it").isEqualTo(Outcome.DENIED);
+    assertThat(c.exposed()).isFalse();
+  }
+
+  @Test
   @DisplayName("an invalid policy is named with what is wrong, as drift kind invalid")
   void invalidNamed() {
     Comparison c = compare(Verdict.PROTECTED, as(Verdict.PROTECTED), web(INVALID_FOR_ALL));
