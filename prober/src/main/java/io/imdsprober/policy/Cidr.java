@@ -17,7 +17,8 @@ import java.net.InetAddress;
  *       gives an IPv4-mapped IPv6 address, not an IPv4 one), and it never holds an IPv4 destination
  *       here. Version-dependent: Go's {@code net.IPNet.Contains} matches a 4-byte address against
  *       such a block through its IPv4 reading, and a CNI may do the same; {@link #mappedIpv4()}
- *       gives that reading so that a caller can name the doubt;
+ *       gives that reading, and {@link EgressPolicies} makes a destination held only through it
+ *       unknown (not denied) and names the policy;
  *   <li>leading zeros ({@code 010.0.0.0/8}, {@code 10.0.0.0/08}) are version-dependent: the API
  *       server's sloppy parser reads them as decimal (10.0.0.0/8), Go 1.17 and later {@code
  *       net.ParseCIDR} refuse an address with them (a CNI built with it cannot read the rule),
