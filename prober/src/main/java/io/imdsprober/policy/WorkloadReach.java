@@ -75,7 +75,8 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
     for (List<Coverage.Row> rows : byOwner.values()) {
       List<LabelSet> sets = new ArrayList<>();
       List<String> parts = new ArrayList<>();
-      boolean reaches = false;
+      Set<List<String>> bys = new LinkedHashSet<>();
+      int reaching = 0;
       for (Coverage.Row row : rows) {
         List<String> to = new ArrayList<>();
         Set<String> by = new LinkedHashSet<>();
@@ -96,16 +97,21 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
         Map<String, String> labels = new TreeMap<>(row.workload().labels());
         sets.add(new LabelSet(labels, row.workload().hostNetwork(), to, new ArrayList<>(by)));
         if (!to.isEmpty()) {
-          reaches = true;
-          parts.add(
-              (rows.size() > 1 ? " with labels " + labels : "") + " by " + String.join(", ", by));
+          reaching++;
+          bys.add(List.copyOf(by));
+          parts.add(" with labels " + labels + " by " + String.join(", ", by));
         }
       }
-      if (reaches) {
+      if (reaching > 0) {
         Coverage.Row first = rows.get(0);
         out.add(new WorkloadReach(first.workload().kind(), first.workload().name(), sets));
+        // every label set reaches by the same policies (one set, or a StatefulSet whose pods
+        // differ only by their pod-name label): the owner alone says it; otherwise each set
+        String kindName = first.workload().kind() + "/" + first.workload().name();
         lines.add(
-            first.workload().kind() + "/" + first.workload().name() + String.join(", and", parts));
+            reaching == rows.size() && bys.size() == 1
+                ? kindName + " by " + String.join(", ", bys.iterator().next())
+                : kindName + String.join(", and", parts));
       }
     }
     return new Fold(out, lines, exposes);

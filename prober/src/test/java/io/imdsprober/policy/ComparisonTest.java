@@ -381,6 +381,31 @@ class ComparisonTest {
 
   @Test
   @DisplayName(
+      "a StatefulSet whose pods differ only by their pod-name label, all allowed by one policy:"
+          + " one line for the owner, every label set still in its report")
+  void allLabelSetsAlike() {
+    List<HasMetadata> objects =
+        new ArrayList<>(
+            EgressPoliciesTest.policies(
+                EgressPoliciesTest.DENY_ALL,
+                "podSelector: {matchLabels: {app: pg}}\npolicyTypes: [Egress]\n"
+                    + "egress: [{to: [{ipBlock: {cidr: 169.254.169.254/32}}]}]\n"));
+    for (int i = 0; i < 3; i++) {
+      objects.add(
+          replica(
+              "pg-" + i,
+              "pg",
+              "{app: pg, statefulset.kubernetes.io/pod-name: pg-" + i + "}",
+              false));
+    }
+    Comparison c = compare(Verdict.PROTECTED, as(Verdict.PROTECTED), objects);
+    assertThat(c.mayReach()).containsExactly("ReplicaSet/pg by team/p1");
+    assertThat(c.workloads().get(0).labelSets()).hasSize(3);
+    assertThat(c.exposed()).isTrue();
+  }
+
+  @Test
+  @DisplayName(
       "a hostNetwork pod under a deny-all policy may reach every metadata target: exposed, said"
           + " so; on an IPv4-only pod network its IPv6 reach still counts (the node may have IPv6)")
   void hostNetworkPod() {
