@@ -30,8 +30,9 @@ import java.util.TreeMap;
  * workload's reach to D is then drift, not exposure). The probe found D blocked and the policy does
  * not allow it (denied, or undecided because of an unreadable policy): the block is the policy's,
  * so a workload label set that may reach D makes the namespace {@code exposed}. An IPv6 D that the
- * pod cannot route at all ({@link Observed#NO_IPV6}) tests nothing and is not compared; only a
- * hostNetwork workload (the node may have IPv6 where pods do not) makes it an exposure.
+ * pod cannot route at all ({@link Observed#NO_IPV6}) tests nothing and is not compared: a workload
+ * allowed there is listed, not an exposure (a hostNetwork one included: whether the node has IPv6
+ * is not known, and claiming it would page every IPv4-only cluster).
  *
  * @param drift the disagreements that hold (the {@code kind} label of {@code
  *     imds_prober_policy_drift})
@@ -190,7 +191,6 @@ public record Comparison(
 
     // per destination: is a block there the policy's (a workload allowed there is an exposure)?
     Set<Destination> policyBlocked = new java.util.HashSet<>();
-    Set<Destination> noIpv6 = new java.util.HashSet<>();
     for (Target t : targets) {
       if (t.observed() == Observed.REACHED && t.probe() == Outcome.DENIED) {
         drift.add(Drift.NOT_ENFORCED);
@@ -198,8 +198,6 @@ public record Comparison(
         drift.add(Drift.BLOCKED_ELSEWHERE);
       } else if (t.observed() == Observed.BLOCKED) {
         policyBlocked.add(t.to());
-      } else if (t.observed() == Observed.NO_IPV6 && t.probe() != Outcome.ALLOWED) {
-        noIpv6.add(t.to());
       }
     }
     if (incomplete) {
@@ -207,7 +205,7 @@ public record Comparison(
       drift.removeAll(EnumSet.of(Drift.NOT_ENFORCED, Drift.BLOCKED_ELSEWHERE));
     }
 
-    WorkloadReach.Fold fold = WorkloadReach.of(objects, metadata, policyBlocked, noIpv6);
+    WorkloadReach.Fold fold = WorkloadReach.of(objects, metadata, policyBlocked);
     boolean exposed = !incomplete && fold.exposes();
     return new Comparison(
         drift,

@@ -15,8 +15,9 @@ import io.imdsprober.facts.TcpResult;
  * ::/0} is not blocked elsewhere, it has no IPv6). A local reject of the pod's own (an ICMPv6 error
  * from its network namespace) answers as fast and is not told apart; it is treated the same, which
  * claims no drift either way and never claims a workload safe that its policy allows: a workload
- * allowed to that target is still listed, and a hostNetwork one (the node may have IPv6 where pods
- * do not) still makes the namespace exposed.
+ * allowed to that target is still listed in {@code mayReach}. It is not made an exposure: the
+ * target is unreachable for pods, and for a hostNetwork pod whether the node has IPv6 is not known
+ * (calling it exposed would page every IPv4-only cluster that runs one).
  */
 public enum Observed implements FactWord {
   /** The connect succeeded (open or gated): the target is reachable from the probe pod. */

@@ -50,7 +50,7 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
    * @param workloads the owners that may reach some destination
    * @param mayReach one line per such owner, for reasons and reports
    * @param exposes whether some label set may reach a destination where the probe's block was the
-   *     policy's (or, for hostNetwork, where the pod had no IPv6)
+   *     policy's
    */
   record Fold(List<WorkloadReach> workloads, List<String> mayReach, boolean exposes) {}
 
@@ -58,13 +58,11 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
    * @param objects the namespace's pods (or workloads) and NetworkPolicies
    * @param metadata the metadata destinations
    * @param policyBlocked the destinations where the probe's block was the policy's
-   * @param noIpv6 the IPv6 destinations the probe pod could not route at all
    */
   static Fold of(
       List<? extends HasMetadata> objects,
       List<Destination> metadata,
-      Set<Destination> policyBlocked,
-      Set<Destination> noIpv6) {
+      Set<Destination> policyBlocked) {
     Map<String, List<Coverage.Row>> byOwner = new LinkedHashMap<>();
     for (Coverage.Row row : Coverage.of(objects, metadata).workloads()) {
       byOwner.computeIfAbsent(row.workload().key(), k -> new ArrayList<>()).add(row);
@@ -86,8 +84,7 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
           }
           to.add(r.to().word());
           by.addAll(r.decision().by());
-          boolean host = row.workload().hostNetwork();
-          exposes |= policyBlocked.contains(r.to()) || host && noIpv6.contains(r.to());
+          exposes |= policyBlocked.contains(r.to());
         }
         if (row.workload().hostNetwork()) {
           by = Set.of(Coverage.HOST_NETWORK_BY);

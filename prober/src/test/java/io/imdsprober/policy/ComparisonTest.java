@@ -407,7 +407,7 @@ class ComparisonTest {
   @Test
   @DisplayName(
       "a hostNetwork pod under a deny-all policy may reach every metadata target: exposed, said"
-          + " so; on an IPv4-only pod network its IPv6 reach still counts (the node may have IPv6)")
+          + " so; an IPv6 target no pod can route is listed for it, not made an exposure")
   void hostNetworkPod() {
     List<HasMetadata> objects =
         with(
@@ -422,11 +422,12 @@ class ComparisonTest {
     assertThat(c.workloads().get(0).labelSets().get(0).mayReach())
         .containsExactly("169.254.169.254:80/TCP", "[fd00:ec2::254]:80/TCP");
 
-    // the same pod with the IPv4 target reached by the probe: the probe already says exposed
-    Comparison onlyV6 = compare(Verdict.PROTECTED, List.of(V4_OPEN, V6_NO_ROUTE), objects);
-    assertThat(onlyV6.exposed())
-        .as("the pod's missing IPv6 says nothing about the node's: still exposed by policy")
-        .isTrue();
+    // no policy: the IPv4 block is elsewhere (drift), IPv6 has no route: listed, not exposed
+    List<HasMetadata> open = List.of(replica("agent-x", "agent", "{app: agent}", true));
+    Comparison elsewhere = compare(Verdict.PROTECTED, as(Verdict.PROTECTED), open);
+    assertThat(elsewhere.drift()).containsExactly(Drift.BLOCKED_ELSEWHERE);
+    assertThat(elsewhere.mayReach()).hasSize(1);
+    assertThat(elsewhere.exposed()).isFalse();
   }
 
   @Test
