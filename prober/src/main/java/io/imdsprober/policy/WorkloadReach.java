@@ -44,6 +44,9 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
     }
   }
 
+  /** How many reaching label sets of one owner a {@code mayReach} line names one by one. */
+  static final int MAX_NAMED_SETS = 3;
+
   /**
    * The namespace's workloads folded per owner.
    *
@@ -105,10 +108,23 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
         // every label set reaches by the same policies (one set, or a StatefulSet whose pods
         // differ only by their pod-name label): the owner alone says it; otherwise each set
         String kindName = first.workload().kind() + "/" + first.workload().name();
-        lines.add(
-            reaching == rows.size() && bys.size() == 1
-                ? kindName + " by " + String.join(", ", bys.iterator().next())
-                : kindName + String.join(", and", parts));
+        Set<String> allBy = new LinkedHashSet<>();
+        bys.forEach(allBy::addAll);
+        if (reaching == rows.size() && bys.size() == 1) {
+          lines.add(kindName + " by " + String.join(", ", allBy));
+        } else if (parts.size() > MAX_NAMED_SETS) {
+          // bounded: the report's workloads list every set
+          lines.add(
+              kindName
+                  + " ("
+                  + reaching
+                  + " of "
+                  + rows.size()
+                  + " label sets) by "
+                  + String.join(", ", allBy));
+        } else {
+          lines.add(kindName + String.join(", and", parts));
+        }
       }
     }
     return new Fold(out, lines, exposes);

@@ -402,6 +402,19 @@ class ComparisonTest {
     assertThat(c.mayReach()).containsExactly("ReplicaSet/pg by team/p1");
     assertThat(c.workloads().get(0).labelSets()).hasSize(3);
     assertThat(c.exposed()).isTrue();
+
+    // one more pod of the owner that no policy lets out: the line counts the sets, bounded
+    for (int i = 3; i < 6; i++) {
+      objects.add(
+          replica(
+              "pg-" + i,
+              "pg",
+              "{app: pg, statefulset.kubernetes.io/pod-name: pg-" + i + "}",
+              false));
+    }
+    objects.add(replica("pg-x", "pg", "{app: other}", false));
+    assertThat(compare(Verdict.PROTECTED, as(Verdict.PROTECTED), objects).mayReach())
+        .containsExactly("ReplicaSet/pg (6 of 7 label sets) by team/p1");
   }
 
   @Test
