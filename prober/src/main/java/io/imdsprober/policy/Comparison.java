@@ -5,35 +5,54 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.imdsprober.facts.FactWord;
-import io.imdsprober.policy.EgressPolicies.Decision;
+import io.imdsprober.facts.Facts.MetadataFact;
 import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.EgressPolicies.Outcome;
 import io.imdsprober.verdict.Verdict;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One namespace's prediction by policy set against what its probe observed (DESIGN.md "Policy
- * coverage", in a sweep). Pure: the caller gives the namespace's pods and NetworkPolicies, the
- * probe pod's labels, the probe's verdict and the policy kinds found that the evaluator does not
- * know.
+ * coverage", in a sweep), destination by destination: each metadata target (IPv4 and IPv6 apart)
+ * gets the probe pod's own prediction and the probe's observation, and they are compared there,
+ * never folded into "some target allowed" first (a policy that also allows {@code ::/0} must not
+ * turn an IPv4 disagreement into silence). Pure: the caller gives the namespace's pods and
+ * NetworkPolicies, the probe pod's labels, the probe's verdict and facts, and the policy kinds
+ * found that the evaluator does not know.
+ *
+ * <p>Per destination D: the policy denies D to the probe and the probe reached D: {@code
+ * not-enforced}. The policy allows D and the probe found D blocked: {@code blocked-elsewhere} (a
+ * workload's reach to D is then drift, not exposure). The probe found D blocked and the policy does
+ * not allow it (denied, or undecided because of an unreadable policy): the block is the policy's,
+ * so a workload label set that may reach D makes the namespace {@code exposed}. An IPv6 D that the
+ * pod cannot route at all ({@link Observed#NO_IPV6}) tests nothing and is not compared: a workload
+ * allowed there is listed, not an exposure (a hostNetwork one included: whether the node has IPv6
+ * is not known, and claiming it would page every IPv4-only cluster).
  *
  * @param drift the disagreements that hold (the {@code kind} label of {@code
  *     imds_prober_policy_drift})
- * @param mayReach the workloads that may reach a metadata target by policy, each as {@code
- *     Kind/name by ns/policy, ...}
- * @param exposed whether the namespace is {@code exposed} by policy: the probe was blocked as its
- *     policy predicts and some workload may reach a metadata target (the probe was not
- *     representative)
+ * @param mayReach the workloads that may reach a metadata target by policy, one entry per owner:
+ *     {@code Kind/name by ns/policy, ...}, with the label set named where the owner's pods carry
+ *     more than one
+ * @param exposed whether the namespace is {@code exposed} by policy: for some destination the probe
+ *     was blocked by its policy and some workload may reach it (the probe was not representative)
  * @param probeTargeted the policies ({@code ns/name}) whose pod selector names the probe's own
  *     labels
- * @param probeAllowed what the policies say for the probe pod: allowed, denied or unknown
+ * @param probeAllowed what the policies say for the probe pod over all targets (allowed when one is
+ *     allowed, unknown when one is unknown and none allowed): a summary for the report; the
+ *     comparison itself reads {@code targets}
  * @param unknownKinds the policy kinds the evaluator does not read that may act on the namespace
  *     (the prediction is then incomplete: no drift or exposure is claimed from it)
+ * @param targets per metadata destination, the probe's prediction and observation
+ * @param workloads the workloads that may reach a metadata target, with every label set they carry
+ * @param invalid the policies the evaluator cannot read, each as {@code ns/name: why}: invalid to
+ *     it, or holding an IPv4-mapped IPv6 block whose IPv4 reading (a CNI's, not the API server's)
+ *     holds a metadata target ({@link EgressPolicies#mapped})
  */
 public record Comparison(
     Set<Drift> drift,
@@ -41,7 +60,10 @@ public record Comparison(
     boolean exposed,
     List<String> probeTargeted,
     Outcome probeAllowed,
-    List<String> unknownKinds) {
+    List<String> unknownKinds,
+    List<Target> targets,
+    List<WorkloadReach> workloads,
+    List<String> invalid) {
 
   /** A disagreement between prediction and observation, or a reason not to trust either. */
   public enum Drift implements FactWord {
@@ -52,14 +74,51 @@ public record Comparison(
     /** A policy's pod selector names the probe's labels: it exists to treat the probe apart. */
     PROBE_TARGETED,
     /** Policy kinds the evaluator does not know exist: the prediction is not trusted. */
-    INCOMPLETE
+    INCOMPLETE,
+    /**
+     * A NetworkPolicy the evaluator cannot read (named): the pods it may select get no certain
+     * denial, what other policies allow stands.
+     */
+    INVALID
   }
+
+  /**
+   * One metadata destination for the probe pod.
+   *
+   * @param to the destination
+   * @param probe what the policies say for the probe pod
+   * @param observed what the probe saw
+   */
+  public record Target(Destination to, Outcome probe, Observed observed) {}
 
   public Comparison {
     drift = Set.copyOf(drift);
     mayReach = List.copyOf(mayReach);
     probeTargeted = List.copyOf(probeTargeted);
     unknownKinds = List.copyOf(unknownKinds);
+    targets = List.copyOf(targets);
+    workloads = List.copyOf(workloads);
+    invalid = List.copyOf(invalid);
+  }
+
+  /** Without per-target answers, workloads or invalid policies (a summary, as tests give it). */
+  public Comparison(
+      Set<Drift> drift,
+      List<String> mayReach,
+      boolean exposed,
+      List<String> probeTargeted,
+      Outcome probeAllowed,
+      List<String> unknownKinds) {
+    this(
+        drift,
+        mayReach,
+        exposed,
+        probeTargeted,
+        probeAllowed,
+        unknownKinds,
+        List.of(),
+        List.of(),
+        List.of());
   }
 
   /**
@@ -75,7 +134,9 @@ public record Comparison(
 
   /**
    * @param namespace the namespace
-   * @param observed the probe's verdict
+   * @param observed the probe's verdict (anything but exposed, reachable, protected and degraded
+   *     means no trusted facts: nothing is compared)
+   * @param facts the probe's metadata facts, one per target
    * @param probeLabels the labels the probe pod carried
    * @param objects the namespace's pods (or workloads) and NetworkPolicies
    * @param metadata the metadata targets probed, as destinations
@@ -84,6 +145,7 @@ public record Comparison(
   public static Comparison of(
       String namespace,
       Verdict observed,
+      List<MetadataFact> facts,
       Map<String, String> probeLabels,
       List<? extends HasMetadata> objects,
       List<Destination> metadata,
@@ -108,55 +170,86 @@ public record Comparison(
     if (incomplete) {
       drift.add(Drift.INCOMPLETE);
     }
-
     EgressPolicies eval = new EgressPolicies(policies);
-    Outcome probe = Outcome.DENIED;
+    List<String> invalid = new ArrayList<>();
+    new TreeMap<>(eval.invalid()).forEach((name, why) -> invalid.add(name + ": " + why));
+    new TreeMap<>(eval.mapped(metadata)).forEach((name, why) -> invalid.add(name + ": " + why));
+    if (!invalid.isEmpty()) {
+      drift.add(Drift.INVALID);
+    }
+
+    boolean judged =
+        observed == Verdict.EXPOSED
+            || observed == Verdict.REACHABLE
+            || observed == Verdict.PROTECTED
+            || observed == Verdict.DEGRADED;
+    List<Target> targets = new ArrayList<>();
     for (Destination d : metadata) {
-      Outcome o = eval.decide(namespace, probeLabels, d).outcome();
-      if (o == Outcome.ALLOWED) {
-        probe = Outcome.ALLOWED;
-        break;
-      }
-      if (o == Outcome.UNKNOWN) {
-        probe = Outcome.UNKNOWN;
-      }
+      Observed seen = judged ? Observed.of(factFor(facts, d), ipv6(d)) : Observed.NONE;
+      targets.add(new Target(d, eval.decide(namespace, probeLabels, d).outcome(), seen));
     }
 
-    List<String> mayReach = new ArrayList<>();
-    for (Coverage.Row row : Coverage.of(objects, metadata).workloads()) {
-      Set<String> by = new LinkedHashSet<>();
-      boolean reaches = false;
-      for (Coverage.Reach r : row.reach()) {
-        Decision decision = r.decision();
-        if (decision.outcome() == Outcome.ALLOWED) {
-          reaches = true;
-          by.addAll(decision.by());
-        }
-      }
-      if (reaches) {
-        mayReach.add(
-            row.workload().kind()
-                + "/"
-                + row.workload().name()
-                + " by "
-                + (by.isEmpty() ? "no egress policy" : String.join(", ", by)));
-      }
-    }
-
-    boolean reached = observed == Verdict.EXPOSED || observed == Verdict.REACHABLE;
-    boolean blocked = observed == Verdict.PROTECTED || observed == Verdict.DEGRADED;
-    boolean exposed = false;
-    if (!incomplete && probe != Outcome.UNKNOWN) {
-      if (reached && probe == Outcome.DENIED) {
+    // per destination: is a block there the policy's (a workload allowed there is an exposure)?
+    Set<Destination> policyBlocked = new java.util.HashSet<>();
+    for (Target t : targets) {
+      if (t.observed() == Observed.REACHED && t.probe() == Outcome.DENIED) {
         drift.add(Drift.NOT_ENFORCED);
-      } else if (blocked && probe == Outcome.ALLOWED) {
-        // safe today for a reason no policy states: a workload's reach is drift, not exposure
+      } else if (t.observed() == Observed.BLOCKED && t.probe() == Outcome.ALLOWED) {
         drift.add(Drift.BLOCKED_ELSEWHERE);
-      } else if (blocked) {
-        exposed = !mayReach.isEmpty();
+      } else if (t.observed() == Observed.BLOCKED) {
+        policyBlocked.add(t.to());
       }
     }
-    return new Comparison(drift, mayReach, exposed, targeted, probe, unknownKinds);
+    if (incomplete) {
+      // another kind may deny or allow what NetworkPolicy says: claim no drift from it
+      drift.removeAll(EnumSet.of(Drift.NOT_ENFORCED, Drift.BLOCKED_ELSEWHERE));
+    }
+
+    WorkloadReach.Fold fold = WorkloadReach.of(objects, metadata, policyBlocked);
+    boolean exposed = !incomplete && fold.exposes();
+    return new Comparison(
+        drift,
+        fold.mayReach(),
+        exposed,
+        targeted,
+        summary(targets),
+        unknownKinds,
+        targets,
+        fold.workloads(),
+        invalid);
+  }
+
+  /** Allowed when one target is, unknown when one is and none allowed, denied otherwise. */
+  private static Outcome summary(List<Target> targets) {
+    Outcome out = Outcome.DENIED;
+    for (Target t : targets) {
+      if (t.probe() == Outcome.ALLOWED) {
+        return Outcome.ALLOWED;
+      }
+      if (t.probe() == Outcome.UNKNOWN) {
+        out = Outcome.UNKNOWN;
+      }
+    }
+    return out;
+  }
+
+  private static boolean ipv6(Destination d) {
+    return d.ip().getAddress().length == 16;
+  }
+
+  /** The fact whose {@code host:port} is {@code d}'s address and port, or null. */
+  private static MetadataFact factFor(List<MetadataFact> facts, Destination d) {
+    for (MetadataFact m : facts == null ? List.<MetadataFact>of() : facts) {
+      try {
+        Destination f = Destinations.parse(m.target());
+        if (f.ip().equals(d.ip()) && f.port() == d.port()) {
+          return m;
+        }
+      } catch (IllegalArgumentException notAnIp) {
+        // a target the policy check does not judge
+      }
+    }
+    return null;
   }
 
   /** Whether a pod selector names the probe's own labels (matchLabels or any expression). */

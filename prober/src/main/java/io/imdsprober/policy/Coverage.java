@@ -23,6 +23,17 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid) {
   /** One destination's decision for a workload. */
   public record Reach(Destination to, Decision decision) {}
 
+  /**
+   * A hostNetwork pod's decision for every destination: NetworkPolicy does not apply to a pod in
+   * the node's network namespace, so it may reach whatever the node may reach (no policy names it,
+   * and no NetworkPolicy can close it).
+   */
+  public static final Decision HOST_NETWORK =
+      new Decision(false, Outcome.ALLOWED, List.of(), List.of());
+
+  /** What reports write for a hostNetwork workload's allowing policies. */
+  public static final String HOST_NETWORK_BY = "hostNetwork (NetworkPolicy does not apply)";
+
   /** Evaluates the NetworkPolicies among {@code objects} for the workloads among them. */
   public static Coverage of(List<? extends HasMetadata> objects, List<Destination> to) {
     List<NetworkPolicy> policies = new ArrayList<>();
@@ -40,9 +51,11 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid) {
       boolean isolated = false;
       for (Destination d : to) {
         Decision decision =
-            decided.computeIfAbsent(
-                List.of(w.namespace(), w.labels(), d),
-                k -> eval.decide(w.namespace(), w.labels(), d));
+            w.hostNetwork()
+                ? HOST_NETWORK
+                : decided.computeIfAbsent(
+                    List.of(w.namespace(), w.labels(), d),
+                    k -> eval.decide(w.namespace(), w.labels(), d));
         isolated |= decision.isolated();
         reach.add(new Reach(d, decision));
       }

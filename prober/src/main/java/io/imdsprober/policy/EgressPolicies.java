@@ -109,9 +109,12 @@ public final class EgressPolicies {
           p.getSpec().getEgress() == null ? List.of() : p.getSpec().getEgress();
       boolean allows = false;
       for (int i = 0; i < egressRules.size(); i++) {
-        if (allows(egressRules.get(i), d)) {
+        Match m = allows(egressRules.get(i), d);
+        if (m == Match.YES) {
           allows = true;
           rules.add(name(p) + " egress[" + i + "]");
+        } else if (m == Match.MAPPED) {
+          unknown = true; // allowed or not depending on how the CNI reads an IPv4-mapped block
         }
       }
       if (allows) {
@@ -136,42 +139,112 @@ public final class EgressPolicies {
     return types.contains("Egress");
   }
 
-  private static boolean allows(NetworkPolicyEgressRule rule, Destination d) {
+  /**
+   * Whether a rule or block holds a destination: yes, no, or only through the IPv4 reading of an
+   * IPv4-mapped IPv6 block ({@link Cidr#mappedIpv4()}), which the API server does not make (the
+   * block is IPv6) but a CNI that matches with Go's {@code net.IPNet.Contains} does: then whether
+   * the destination is allowed depends on the CNI, and the decision is not a certain denial.
+   */
+  private enum Match {
+    NO,
+    YES,
+    MAPPED
+  }
+
+  private static Match allows(NetworkPolicyEgressRule rule, Destination d) {
     List<NetworkPolicyPeer> to = rule.getTo();
-    boolean peer = to == null || to.isEmpty();
-    if (!peer) {
+    Match peer = to == null || to.isEmpty() ? Match.YES : Match.NO;
+    if (peer == Match.NO) {
       for (NetworkPolicyPeer p : to) {
-        if (p.getIpBlock() != null && inBlock(p.getIpBlock(), d.ip())) {
-          peer = true;
+        Match m = p.getIpBlock() == null ? Match.NO : inBlock(p.getIpBlock(), d.ip());
+        if (m == Match.YES) {
+          peer = Match.YES;
           break;
+        }
+        if (m == Match.MAPPED) {
+          peer = Match.MAPPED;
         }
       }
     }
-    if (!peer) {
-      return false;
+    if (peer == Match.NO) {
+      return Match.NO;
     }
     List<NetworkPolicyPort> ports = rule.getPorts();
     if (ports == null || ports.isEmpty()) {
-      return true;
+      return peer;
     }
     for (NetworkPolicyPort port : ports) {
       if (portMatches(port, d)) {
-        return true;
+        return peer;
       }
     }
-    return false;
+    return Match.NO;
   }
 
-  private static boolean inBlock(IPBlock block, InetAddress ip) {
-    if (!Cidr.parse(block.getCidr()).contains(ip)) {
-      return false;
+  private static Match inBlock(IPBlock block, InetAddress ip) {
+    Cidr cidr = Cidr.parse(block.getCidr());
+    List<String> excepts = block.getExcept() == null ? List.of() : block.getExcept();
+    if (cidr.contains(ip)) {
+      for (String except : excepts) {
+        if (Cidr.parse(except).contains(ip)) {
+          return Match.NO;
+        }
+      }
+      return Match.YES;
     }
-    for (String except : block.getExcept() == null ? List.<String>of() : block.getExcept()) {
-      if (Cidr.parse(except).contains(ip)) {
-        return false;
+    Cidr mapped = cidr.mappedIpv4();
+    if (mapped == null || !mapped.contains(ip)) {
+      return Match.NO;
+    }
+    for (String except : excepts) {
+      Cidr x = Cidr.parse(except).mappedIpv4();
+      if (x != null && x.contains(ip)) {
+        return Match.NO; // excluded under both readings
       }
     }
-    return true;
+    return Match.MAPPED;
+  }
+
+  /**
+   * The valid policies with an IPv4-mapped IPv6 ipBlock whose IPv4 reading holds one of {@code to}:
+   * {@code namespace/name} to where and why. Their decisions for those destinations are unknown,
+   * not denied (see {@link Match}); the comparison names them beside the invalid ones.
+   */
+  public Map<String, String> mapped(List<Destination> to) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (List<NetworkPolicy> ps : egress.values()) {
+      for (NetworkPolicy p : ps) {
+        if (invalid.containsKey(name(p)) || p.getSpec().getEgress() == null) {
+          continue;
+        }
+        List<NetworkPolicyEgressRule> rules = p.getSpec().getEgress();
+        for (int i = 0; i < rules.size() && !out.containsKey(name(p)); i++) {
+          List<NetworkPolicyPeer> peers =
+              rules.get(i).getTo() == null ? List.of() : rules.get(i).getTo();
+          for (int j = 0; j < peers.size(); j++) {
+            IPBlock b = peers.get(j).getIpBlock();
+            Cidr m = b == null ? null : Cidr.parse(b.getCidr()).mappedIpv4();
+            for (Destination d : m == null ? List.<Destination>of() : to) {
+              if (inBlock(b, d.ip()) == Match.MAPPED) {
+                out.put(
+                    name(p),
+                    "spec.egress["
+                        + i
+                        + "].to["
+                        + j
+                        + "]: ipBlock.cidr "
+                        + b.getCidr()
+                        + " is IPv4-mapped IPv6: IPv6 to the API server, IPv4 to a CNI that"
+                        + " matches with Go's net.IPNet.Contains, and then it holds "
+                        + d.word());
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private static boolean portMatches(NetworkPolicyPort port, Destination d) {

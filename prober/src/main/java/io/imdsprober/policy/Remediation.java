@@ -68,8 +68,25 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
         if (reach.decision().outcome() != Outcome.ALLOWED) {
           continue;
         }
+        if (row.workload().hostNetwork()) {
+          String note =
+              workload
+                  + ": hostNetwork, NetworkPolicy does not apply; run it without hostNetwork or"
+                  + " block the metadata addresses on the node";
+          if (!notes.contains(note)) {
+            notes.add(note);
+          }
+          break;
+        }
         if (!row.isolated()) {
           NetworkPolicy p = forWorkload(row.workload(), metadata);
+          // one policy per label set: a sibling with other labels gets its own
+          for (int n = 2;
+              changed.containsKey(key(p)) && !selects(changed.get(key(p)), row.workload().labels());
+              n++) {
+            p.getMetadata()
+                .setName(forWorkload(row.workload(), metadata).getMetadata().getName() + "-" + n);
+          }
           if (changed.putIfAbsent(key(p), p) == null) {
             notes.add(
                 workload
@@ -141,6 +158,11 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
     }
     r.setTo(kept);
     return String.join(", ", did);
+  }
+
+  private static boolean selects(NetworkPolicy p, Map<String, String> labels) {
+    Map<String, String> m = p.getSpec().getPodSelector().getMatchLabels();
+    return (m == null ? Map.of() : m).equals(labels);
   }
 
   private static NetworkPolicy forWorkload(Workloads.Workload w, List<Destination> metadata) {

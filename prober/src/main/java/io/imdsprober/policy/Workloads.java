@@ -13,10 +13,11 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Workloads as DESIGN.md "Policy coverage" defines them: a pod is grouped under its controlling
@@ -38,16 +39,25 @@ public final class Workloads {
           "ReplicationController");
 
   /**
-   * One workload: the labels its pods carry.
+   * One workload with one of the label sets its pods carry: a workload whose pods carry several
+   * label sets (a replica relabelled by hand, an operator that labels one pod {@code role=master})
+   * is several of these, one per distinct (labels, hostNetwork), all with the same {@link #key()}.
    *
    * @param namespace its namespace
    * @param kind its kind ({@code Pod} for a pod of its own)
    * @param name its name
    * @param labels the pod labels policies select on
+   * @param hostNetwork whether the pods run in the node's network namespace, where NetworkPolicy
+   *     does not apply
    */
-  public record Workload(String namespace, String kind, String name, Map<String, String> labels) {
+  public record Workload(
+      String namespace, String kind, String name, Map<String, String> labels, boolean hostNetwork) {
     public Workload {
       labels = Map.copyOf(labels == null ? Map.of() : labels);
+    }
+
+    public Workload(String namespace, String kind, String name, Map<String, String> labels) {
+      this(namespace, kind, name, labels, false);
     }
 
     /** {@code namespace/kind/name}: the pods of one workload share it. */
@@ -58,20 +68,26 @@ public final class Workloads {
 
   private Workloads() {}
 
-  /** The workloads among {@code objects} (other kinds are ignored), by namespace, kind, name. */
+  /**
+   * The workloads among {@code objects} (other kinds are ignored), one per distinct (workload,
+   * labels, hostNetwork): no pod stands for a sibling that carries other labels. Sorted by
+   * namespace, kind, name, then labels.
+   */
   public static List<Workload> of(List<? extends HasMetadata> objects) {
-    Map<String, Workload> out = new LinkedHashMap<>();
+    Set<Workload> out = new LinkedHashSet<>();
     for (HasMetadata o : objects) {
       Workload w = workload(o);
       if (w != null) {
-        out.putIfAbsent(w.key(), w);
+        out.add(w);
       }
     }
-    return out.values().stream()
+    return out.stream()
         .sorted(
             Comparator.comparing(Workload::namespace)
                 .thenComparing(Workload::kind)
-                .thenComparing(Workload::name))
+                .thenComparing(Workload::name)
+                .thenComparing(w -> new TreeMap<>(w.labels()).toString())
+                .thenComparing(Workload::hostNetwork))
         .toList();
   }
 
@@ -88,11 +104,12 @@ public final class Workloads {
             ? "default"
             : meta.getNamespace();
     if (o instanceof Pod pod) {
+      boolean host = pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
       OwnerReference owner = controller(meta.getOwnerReferences());
       if (owner != null && KINDS.contains(owner.getKind())) {
-        return new Workload(ns, owner.getKind(), owner.getName(), meta.getLabels());
+        return new Workload(ns, owner.getKind(), owner.getName(), meta.getLabels(), host);
       }
-      return new Workload(ns, "Pod", meta.getName(), meta.getLabels());
+      return new Workload(ns, "Pod", meta.getName(), meta.getLabels(), host);
     }
     PodTemplateSpec template = template(o);
     if (template == null) {
@@ -100,7 +117,9 @@ public final class Workloads {
     }
     Map<String, String> labels =
         template.getMetadata() == null ? Map.of() : template.getMetadata().getLabels();
-    return new Workload(ns, o.getKind(), meta.getName(), labels);
+    boolean host =
+        template.getSpec() != null && Boolean.TRUE.equals(template.getSpec().getHostNetwork());
+    return new Workload(ns, o.getKind(), meta.getName(), labels, host);
   }
 
   private static PodTemplateSpec template(HasMetadata o) {

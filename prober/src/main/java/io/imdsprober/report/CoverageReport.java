@@ -33,6 +33,14 @@ public final class CoverageReport {
         g.writeStringProperty("name", r.workload().name());
         g.writeStringProperty("kind", r.workload().kind());
         g.writeBooleanProperty("isolated", r.isolated());
+        // one row per label set of a workload: its labels say which pods it stands for
+        g.writeObjectPropertyStart("labels");
+        for (Map.Entry<String, String> e :
+            new java.util.TreeMap<>(r.workload().labels()).entrySet()) {
+          g.writeStringProperty(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        g.writeBooleanProperty("hostNetwork", r.workload().hostNetwork());
         g.writeArrayPropertyStart("destinations");
         for (Reach reach : r.reach()) {
           g.writeStartObject();
@@ -72,6 +80,8 @@ public final class CoverageReport {
   public static String table(Coverage c) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"NAMESPACE", "WORKLOAD", "ISOLATED", "MAY REACH", "BY"});
+    Map<String, Integer> sets = new java.util.HashMap<>();
+    c.workloads().forEach(r -> sets.merge(r.workload().key(), 1, Integer::sum));
     for (Row r : c.workloads()) {
       List<String> reach = new ArrayList<>();
       List<String> by = new ArrayList<>();
@@ -86,12 +96,19 @@ public final class CoverageReport {
       rows.add(
           new String[] {
             r.workload().namespace(),
-            r.workload().kind() + "/" + r.workload().name(),
+            r.workload().kind()
+                + "/"
+                + r.workload().name()
+                + (sets.get(r.workload().key()) > 1
+                    ? " " + new java.util.TreeMap<>(r.workload().labels())
+                    : ""),
             r.isolated() ? "yes" : "no",
             reach.isEmpty() ? "-" : String.join(", ", reach),
-            by.isEmpty()
-                ? (r.isolated() || reach.isEmpty() ? "-" : "(no egress policy)")
-                : String.join(", ", by)
+            r.workload().hostNetwork()
+                ? "(" + Coverage.HOST_NETWORK_BY + ")"
+                : by.isEmpty()
+                    ? (r.isolated() || reach.isEmpty() ? "-" : "(no egress policy)")
+                    : String.join(", ", by)
           });
     }
     int[] width = new int[5];

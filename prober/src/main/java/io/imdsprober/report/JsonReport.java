@@ -73,6 +73,7 @@ public final class JsonReport {
             g.writeString(k);
           }
           g.writeEndArray();
+          PolicyJson.writeDetail(g, c);
           g.writeEndObject();
         }
         g.writeStringProperty("pool", r.pool());

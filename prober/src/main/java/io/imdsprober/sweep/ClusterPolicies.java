@@ -27,12 +27,12 @@ import java.util.Set;
 
 /**
  * What a policy decision reads from the cluster, in two list calls for the whole cluster: pods
- * (page by page, one slim pod per workload, so memory grows with workloads and not with pods) and
- * NetworkPolicies; plus one discovery call for the policy kinds of CNIs and of the admin policy
- * API, which the evaluator does not read (a list each only where the API server serves them). Pods
- * that carry the probe's labels are kept: labels are a tenant's to set, so leaving them out would
- * let a tenant hide a workload by labelling it like a probe (and a probe pod left from an earlier
- * sweep is predicted exactly as this sweep's probe, so it never makes a namespace exposed).
+ * (page by page, one slim pod per workload label set, so memory grows with label sets and not with
+ * pods) and NetworkPolicies; plus one discovery call for the policy kinds of CNIs and of the admin
+ * policy API, which the evaluator does not read (a list each only where the API server serves
+ * them). Pods that carry the probe's labels are kept: labels are a tenant's to set, so leaving them
+ * out would let a tenant hide a workload by labelling it like a probe (and a probe pod left from an
+ * earlier sweep is predicted exactly as this sweep's probe, so it never makes a namespace exposed).
  */
 public final class ClusterPolicies {
   private ClusterPolicies() {}
@@ -70,7 +70,7 @@ public final class ClusterPolicies {
       Set<String> namespaces,
       List<? extends HasMetadata> watched,
       Map<Kind, String> served) {
-    Map<String, HasMetadata> firstPods = new LinkedHashMap<>();
+    Map<Workload, HasMetadata> firstPods = new LinkedHashMap<>();
     List<HasMetadata> objects = new ArrayList<>();
     if (namespaces == null) {
       pods(client.pods().inAnyNamespace(), firstPods);
@@ -94,16 +94,21 @@ public final class ClusterPolicies {
     return new Listing(objects, ForeignPolicies.of(objects, unlistable), kinds);
   }
 
-  /** One slim pod per workload, page by page. */
+  /**
+   * One slim pod per distinct (workload, labels, hostNetwork), page by page: a replica that carries
+   * other labels than its siblings (relabelled by hand, or by an operator such as Patroni's {@code
+   * role=master}) is kept and decided on its own, while memory grows with label sets, not pods.
+   */
   private static void pods(
-      io.fabric8.kubernetes.client.dsl.Listable<PodList> pods, Map<String, HasMetadata> firstPods) {
+      io.fabric8.kubernetes.client.dsl.Listable<PodList> pods,
+      Map<Workload, HasMetadata> firstPods) {
     String next = null;
     do {
       PodList page = pods.list(new ListOptionsBuilder().withLimit(500L).withContinue(next).build());
       for (Pod pod : page.getItems()) {
         Workload w = Workloads.workload(pod);
         if (w != null) {
-          firstPods.computeIfAbsent(w.key(), k -> slim(pod));
+          firstPods.computeIfAbsent(w, k -> slim(pod));
         }
       }
       next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
@@ -193,7 +198,10 @@ public final class ClusterPolicies {
     return out;
   }
 
-  /** The pod's name, namespace, labels and controlling owner: all a policy decision reads. */
+  /**
+   * The pod's name, namespace, labels, controlling owner and hostNetwork: all a policy decision
+   * reads.
+   */
   private static Pod slim(Pod pod) {
     ObjectMeta meta = pod.getMetadata();
     return new PodBuilder()
@@ -208,6 +216,12 @@ public final class ClusterPolicies {
                     .filter(o -> Boolean.TRUE.equals(o.getController()))
                     .toList())
         .endMetadata()
+        .withNewSpec()
+        .withHostNetwork(
+            pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())
+                ? Boolean.TRUE
+                : null)
+        .endSpec()
         .build();
   }
 }

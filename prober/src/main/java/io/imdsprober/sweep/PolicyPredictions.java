@@ -16,10 +16,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A sweep's results with each namespace's prediction by policy (DESIGN.md "Policy coverage"): the
- * probe was blocked as its policy predicts while some workload may reach a metadata target by
- * policy, so the probe was not representative and the namespace is {@code exposed}, with reason
- * {@value #REASON} naming the workloads and the allowing policies. Pure.
+ * A sweep's results with each namespace's prediction by policy (DESIGN.md "Policy coverage"),
+ * compared with the probe's facts target by target ({@link Comparison}): where the probe was
+ * blocked by its policy on some metadata target and some workload label set may reach that target
+ * by policy (or is hostNetwork), the probe was not representative and the namespace is {@code
+ * exposed}, with reason {@value #REASON} naming the workloads and the allowing policies. Pure.
  */
 public final class PolicyPredictions {
   /** The reason of a namespace exposed by policy while its probe was blocked. */
@@ -65,6 +66,7 @@ public final class PolicyPredictions {
           Comparison.of(
               r.namespace(),
               r.judgement().verdict(),
+              r.facts() == null ? List.of() : r.facts().metadata(),
               probeLabels,
               byNamespace.getOrDefault(r.namespace(), List.of()),
               destinations,

@@ -256,4 +256,63 @@ class PolicyCommandTest {
         .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo("all-but-probe"));
     assertThat(r.out()).contains("169.254.169.254/32").contains("fd00:ec2::254/128");
   }
+
+  @Test
+  @DisplayName(
+      "policy mode: a relabelled replica is its own row with its labels, a hostNetwork pod may"
+          + " reach every target under the carve-out (NetworkPolicy does not apply): exit 1")
+  void labelSetsAndHostNetwork(@TempDir Path dir) throws Exception {
+    String pods =
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: pg-0
+          namespace: shop
+          labels: {app: pg}
+          ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: pg, uid: u, controller: true}]
+        spec: {containers: [{name: c, image: i}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: pg-1
+          namespace: shop
+          labels: {app: pg, role: master}
+          ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: pg, uid: u, controller: true}]
+        spec: {containers: [{name: c, image: i}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: agent-x
+          namespace: shop
+          labels: {app: agent}
+          ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: a, controller: true}]
+        spec: {hostNetwork: true, containers: [{name: c, image: i}]}
+        """;
+    Path file = dir.resolve("shop.yaml");
+    Files.writeString(file, CARVE_OUT + "---\n" + pods);
+    Cli.Result r = Cli.run("policy", "--manifests", file.toString(), "--output", "json");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> workloads =
+        (List<Map<String, Object>>) json(r.out()).get("workloads");
+    assertThat(workloads)
+        .extracting(w -> w.get("kind") + "/" + w.get("name") + " " + w.get("labels"))
+        .containsExactly(
+            "DaemonSet/agent {app=agent}",
+            "StatefulSet/pg {app=pg, role=master}",
+            "StatefulSet/pg {app=pg}");
+    assertThat(workloads.get(0)).containsEntry("hostNetwork", true);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> agentTo =
+        (List<Map<String, Object>>) workloads.get(0).get("destinations");
+    assertThat(agentTo).allSatisfy(d -> assertThat(d).containsEntry("allowed", true));
+
+    Cli.Result table = Cli.run("policy", "--manifests", file.toString());
+    assertThat(table.out())
+        .contains("StatefulSet/pg {app=pg, role=master}")
+        .contains("(hostNetwork (NetworkPolicy does not apply))");
+  }
 }

@@ -117,7 +117,17 @@ class SweepCommandTest {
     // blocked, something no policy states blocked it
     assertThat(namespaces.get(1).get("policy")).isNull();
     assertThat(namespaces.get(0).get("policy"))
-        .isEqualTo(
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsOnlyKeys(
+            "probe",
+            "mayReach",
+            "drift",
+            "probeTargeted",
+            "unknownKinds",
+            "targets",
+            "workloads",
+            "invalid")
+        .containsAllEntriesOf(
             Map.of(
                 "probe",
                 "allowed",
@@ -130,7 +140,17 @@ class SweepCommandTest {
                 "unknownKinds",
                 List.of()));
     assertThat(namespaces.get(2).get("policy"))
-        .isEqualTo(
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsOnlyKeys(
+            "probe",
+            "mayReach",
+            "drift",
+            "probeTargeted",
+            "unknownKinds",
+            "targets",
+            "workloads",
+            "invalid")
+        .containsAllEntriesOf(
             Map.of(
                 "probe",
                 "allowed",
@@ -142,6 +162,15 @@ class SweepCommandTest {
                 List.of(),
                 "unknownKinds",
                 List.of()));
+    // per target: the exposed namespace reached the IPv4 target, its pod had no IPv6
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> targets =
+        (List<Map<String, Object>>)
+            ((Map<String, Object>) namespaces.get(0).get("policy")).get("targets");
+    assertThat(targets)
+        .extracting(t -> t.get("to") + " " + t.get("probe") + " " + t.get("observed"))
+        .containsExactly(
+            "169.254.169.254:80/TCP allowed reached", "[fd00:ec2::254]:80/TCP allowed no-ipv6");
     @SuppressWarnings("unchecked")
     Map<String, Object> facts = (Map<String, Object>) namespaces.get(0).get("facts");
     assertThat(facts).containsKeys("v", "metadata", "dns", "egress");

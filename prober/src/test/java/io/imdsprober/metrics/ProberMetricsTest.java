@@ -184,8 +184,13 @@ class ProberMetricsTest {
             List.of("hole/all-but-probe"));
     NamespaceResult quiet =
         withPolicy("quiet", EnumSet.noneOf(Comparison.Drift.class), List.of(), List.of());
-    metrics.record(sweep(hole, quiet));
+    NamespaceResult odd =
+        withPolicy("odd", EnumSet.of(Comparison.Drift.INVALID), List.of(), List.of());
+    metrics.record(sweep(hole, quiet, odd));
     String s = metrics.scrape();
+    assertThat(value(s, "imds_prober_policy_drift{kind=\"invalid\",namespace=\"odd\"}"))
+        .as("the series ImdsProberPolicyInvalid reads")
+        .isEqualTo(1.0);
     assertThat(value(s, "imds_prober_policy_workloads_exposed{namespace=\"hole\"}")).isEqualTo(1.0);
     assertThat(value(s, "imds_prober_policy_workloads_exposed{namespace=\"quiet\"}"))
         .isEqualTo(0.0);

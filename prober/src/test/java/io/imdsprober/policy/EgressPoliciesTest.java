@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -142,6 +143,45 @@ class EgressPoliciesTest {
             "an IPv4 destination is never in an IPv6 block",
             policies(
                 "podSelector: {}\npolicyTypes: [Egress]\negress:\n  - to: [{ipBlock: {cidr: '::/0'}}]\n"),
+            WEB_POD,
+            IMDS,
+            Outcome.DENIED,
+            true,
+            List.of()),
+        Arguments.of(
+            "an IPv4-mapped IPv6 block is IPv6 (as the API server reads it): it allows no IPv4"
+                + " destination its IPv4 reading does not hold either",
+            policies(
+                "podSelector: {}\npolicyTypes: [Egress]\negress:\n  - to: [{ipBlock: {cidr: '::ffff:10.0.0.0/104'}}]\n"),
+            WEB_POD,
+            IMDS,
+            Outcome.DENIED,
+            true,
+            List.of()),
+        Arguments.of(
+            "an IPv4-mapped IPv6 block whose IPv4 reading holds the destination: unknown, not"
+                + " denied (a CNI matching with Go's net.IPNet.Contains allows it)",
+            policies(
+                "podSelector: {}\npolicyTypes: [Egress]\negress:\n  - to: [{ipBlock: {cidr: '::ffff:169.254.0.0/112'}}]\n"),
+            WEB_POD,
+            IMDS,
+            Outcome.UNKNOWN,
+            true,
+            List.of()),
+        Arguments.of(
+            "... and a plain block of another policy that allows it decides: allowed",
+            policies(
+                "podSelector: {}\npolicyTypes: [Egress]\negress:\n  - to: [{ipBlock: {cidr: '::ffff:169.254.0.0/112'}}]\n",
+                "podSelector: {}\npolicyTypes: [Egress]\negress:\n  - to: [{ipBlock: {cidr: 169.254.169.254/32}}]\n"),
+            WEB_POD,
+            IMDS,
+            Outcome.ALLOWED,
+            true,
+            List.of("team/p1")),
+        Arguments.of(
+            "the mapped block's except holds the destination under both readings: denied",
+            policies(
+                "podSelector: {}\npolicyTypes: [Egress]\negress:\n  - to: [{ipBlock: {cidr: '::ffff:169.254.0.0/112', except: ['::ffff:169.254.169.254/128']}}]\n"),
             WEB_POD,
             IMDS,
             Outcome.DENIED,
@@ -356,6 +396,11 @@ class EgressPoliciesTest {
             "podSelector: {}\negress:\n  - ports: [{port: 80, protocol: ICMP}]\n",
             "protocol 'ICMP' is not TCP, UDP or SCTP"),
         Arguments.of(
+            "podSelector: {}\negress:\n  - to: [{ipBlock: {cidr: 010.0.0.0/8}}]\n", "leading zero"),
+        Arguments.of(
+            "podSelector: {}\negress:\n  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/032]}}]\n",
+            "ipBlock.except '169.254.169.254/032': the prefix has a leading zero"),
+        Arguments.of(
             "podSelector: {}\npolicyTypes: [Outbound]\n", "'Outbound' is not Ingress or Egress"));
   }
 
@@ -367,5 +412,25 @@ class EgressPoliciesTest {
     EgressPolicies p = new EgressPolicies(policies(spec));
     assertThat(p.invalid()).containsOnlyKeys("team/p0");
     assertThat(p.invalid().get("team/p0")).contains(why);
+  }
+
+  @Test
+  @DisplayName(
+      "a policy whose IPv4-mapped block may hold a metadata target is named with where and why")
+  void mappedNamed() {
+    EgressPolicies p =
+        new EgressPolicies(
+            policies(
+                ALL_BUT_IMDS,
+                "podSelector: {}\npolicyTypes: [Egress]\negress:\n  - to: [{ipBlock: {cidr: '::ffff:10.0.0.0/104'}}, {ipBlock: {cidr: '::ffff:0:0/96'}}]\n"));
+    assertThat(p.mapped(List.of(IMDS, IMDS6)))
+        .containsOnlyKeys("team/p1")
+        .hasEntrySatisfying(
+            "team/p1",
+            why ->
+                assertThat(why)
+                    .startsWith("spec.egress[0].to[1]: ipBlock.cidr ::ffff:0:0/96 is IPv4-mapped")
+                    .endsWith("169.254.169.254:80/TCP"));
+    assertThat(p.invalid()).isEmpty();
   }
 }

@@ -146,4 +146,42 @@ class RemediationTest {
         .anyMatch(n -> n.contains("adds except fd00:ec2::254/128 to ::/0"))
         .anyMatch(n -> n.contains("exact/agent egress[0]") && n.contains("removed"));
   }
+
+  @Test
+  @DisplayName(
+      "two label sets of one owner with no egress policy get a policy each (the second does not"
+          + " replace the first); a hostNetwork pod gets a note, not a policy that cannot close it")
+  void labelSetsAndHostNetwork() {
+    List<HasMetadata> before = new ArrayList<>();
+    for (String labels : List.of("{app: pg}", "{app: pg, role: master}")) {
+      before.add(
+          YAML.unmarshal(
+              "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pg-"
+                  + before.size()
+                  + "\n  namespace: db\n  labels: "
+                  + labels
+                  + "\n  ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: pg,"
+                  + " uid: u, controller: true}]\nspec: {containers: [{name: c, image: i}]}\n",
+              io.fabric8.kubernetes.api.model.Pod.class));
+    }
+    before.add(
+        YAML.unmarshal(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: db}\n"
+                + "spec: {hostNetwork: true, containers: [{name: c, image: i}]}\n",
+            io.fabric8.kubernetes.api.model.Pod.class));
+    List<Destination> metadata = Destinations.catalog();
+
+    Remediation fix = Remediation.of(before, metadata);
+
+    assertThat(fix.policies())
+        .extracting(p -> p.getSpec().getPodSelector().getMatchLabels())
+        .containsExactlyInAnyOrder(Map.of("app", "pg"), Map.of("app", "pg", "role", "master"));
+    assertThat(fix.policies()).extracting(p -> p.getMetadata().getName()).doesNotHaveDuplicates();
+    List<HasMetadata> fixed = new ArrayList<>(before);
+    fixed.addAll(fix.policies());
+    assertThat(reachable(fixed, metadata))
+        .as("only the hostNetwork pod, which no NetworkPolicy closes")
+        .allMatch(r -> r.startsWith("db/agent -> "));
+    assertThat(fix.notes()).anyMatch(n -> n.startsWith("db/Pod/agent: hostNetwork"));
+  }
 }

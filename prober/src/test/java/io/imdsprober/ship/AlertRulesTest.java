@@ -32,7 +32,10 @@ class AlertRulesTest {
           "ImdsProberOptOut",
           "ImdsProberPolicyNotEnforced",
           "ImdsProberWorkloadExposedByPolicy",
-          "ImdsProberNodePoolExposed");
+          "ImdsProberNodePoolExposed",
+          "ImdsProberPolicyInvalid",
+          "ImdsProberPolicyIncomplete",
+          "ImdsProberBlockedElsewhere");
 
   @SuppressWarnings("unchecked")
   static List<Map<String, Object>> rules() throws Exception {

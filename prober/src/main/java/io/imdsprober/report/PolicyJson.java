@@ -1,0 +1,62 @@
+package io.imdsprober.report;
+
+import io.imdsprober.policy.Comparison;
+import io.imdsprober.policy.WorkloadReach;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tools.jackson.core.JsonGenerator;
+
+/**
+ * The detail of a namespace's {@code policy} in the JSON report, beside the keys of DESIGN.md
+ * ({@code probe}, {@code mayReach}, {@code drift}, {@code probeTargeted}, {@code unknownKinds}):
+ * {@code targets}, each metadata destination with the probe's prediction and observation; {@code
+ * workloads}, each workload that may reach one, by owner with every label set its pods carry; and
+ * {@code invalid}, the policies the evaluator cannot read ({@code ns/name: why}).
+ */
+final class PolicyJson {
+  private PolicyJson() {}
+
+  static void writeDetail(JsonGenerator g, Comparison c) {
+    g.writeArrayPropertyStart("targets");
+    for (Comparison.Target t : c.targets()) {
+      g.writeStartObject();
+      g.writeStringProperty("to", t.to().word());
+      g.writeStringProperty("probe", t.probe().name().toLowerCase(Locale.ROOT));
+      g.writeStringProperty("observed", t.observed().word());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeArrayPropertyStart("workloads");
+    for (WorkloadReach w : c.workloads()) {
+      g.writeStartObject();
+      g.writeStringProperty("kind", w.kind());
+      g.writeStringProperty("name", w.name());
+      g.writeArrayPropertyStart("labelSets");
+      for (WorkloadReach.LabelSet s : w.labelSets()) {
+        g.writeStartObject();
+        g.writeObjectPropertyStart("labels");
+        for (Map.Entry<String, String> e : s.labels().entrySet()) {
+          g.writeStringProperty(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        g.writeBooleanProperty("hostNetwork", s.hostNetwork());
+        strings(g, "mayReach", s.mayReach());
+        strings(g, "by", s.by());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    strings(g, "invalid", c.invalid());
+  }
+
+  private static void strings(JsonGenerator g, String name, List<String> values) {
+    g.writeArrayPropertyStart(name);
+    for (String v : values) {
+      g.writeString(v);
+    }
+    g.writeEndArray();
+  }
+}
