@@ -163,7 +163,7 @@ public final class PodTrust {
             + ", not as the prober built it";
       }
     }
-    return null;
+    return SpecDrift.problem(actual, built);
   }
 
   /**

@@ -142,6 +142,11 @@ final class ProbeApi {
         .getItems();
   }
 
+  /** A Job, or null when there is none of that name. */
+  Job job(String namespace, String name) {
+    return client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+  }
+
   /** A pod, or null when there is none of that name. */
   Pod pod(String namespace, String name) {
     return client.pods().inNamespace(namespace).withName(name).get();

@@ -2,6 +2,7 @@ package io.imdsprober.sweep;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.Keys;
@@ -81,8 +82,17 @@ final class ProbeOutcomes {
         ns, plan, new ResultReader.Output(name, node, text, source, state.exitCode()));
   }
 
-  /** Why no pod appeared, from the Job's FailedCreate events; null when they say nothing. */
+  /**
+   * Why no pod appeared: the Job changed by someone else (suspended, scaled to nothing, its spec
+   * edited, deleted: {@code tampered}, whatever events say, since a tenant with {@code edit} can
+   * write a FailedCreate event too), else the Job's FailedCreate events; null when they say
+   * nothing.
+   */
   Failure noPod(Probe probe) {
+    Failure changed = jobChanged(probe);
+    if (changed != null) {
+      return changed;
+    }
     List<Event> events;
     try {
       events = api.jobEvents(probe.namespace(), jobName);
@@ -95,6 +105,40 @@ final class ProbeOutcomes {
     logger.debug(
         "{}: {} event(s) about the probe Job, failure {}", probe.namespace(), events.size(), f);
     return f;
+  }
+
+  /** The probe Job as someone else left it, or null when it is as the prober created it. */
+  private Failure jobChanged(Probe probe) {
+    Job job;
+    try {
+      job = api.job(probe.namespace(), jobName);
+    } catch (KubernetesClientException e) {
+      logger.debug("{}: could not read the probe Job: {}", probe.namespace(), ApiErrors.message(e));
+      return null;
+    }
+    String what = null;
+    if (job == null) {
+      what = "was deleted";
+    } else if (!java.util.Objects.equals(probe.jobUid, job.getMetadata().getUid())) {
+      what = "was replaced (uid " + job.getMetadata().getUid() + ")";
+    } else if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+      what = "was suspended";
+    } else if (job.getSpec() != null
+        && job.getSpec().getParallelism() != null
+        && job.getSpec().getParallelism() == 0) {
+      what = "was scaled to parallelism 0";
+    } else if (job.getMetadata().getGeneration() != null && job.getMetadata().getGeneration() > 1) {
+      what = "had its spec changed (generation " + job.getMetadata().getGeneration() + ")";
+    }
+    return what == null
+        ? null
+        : new Failure(
+            Failure.TAMPERED,
+            "the probe Job "
+                + jobName
+                + " "
+                + what
+                + " after the prober created it, and no probe pod appeared");
   }
 
   /**

@@ -52,13 +52,14 @@ public final class FactsAcceptance {
     }
     long floor = connectTimeout.toMillis() * TIMEOUT_FLOOR_PERCENT / 100;
     for (MetadataFact m : facts.metadata()) {
-      if (m.tcp() == TcpResult.TIMEOUT && m.connectMs() != null && m.connectMs() < floor) {
+      if (m.tcp() == TcpResult.TIMEOUT && (m.connectMs() == null || m.connectMs() < floor)) {
+        // the agent always times its connects: a timeout without a duration is not its word
         return new Failure(
             Failure.TAMPERED,
             m.target()
                 + " timed out after "
-                + m.connectMs()
-                + " ms, but the probe's connect timeout is "
+                + (m.connectMs() == null ? "an unstated time" : m.connectMs() + " ms")
+                + ", but the probe's connect timeout is "
                 + connectTimeout.toMillis()
                 + " ms: these facts are not from the planned run");
       }

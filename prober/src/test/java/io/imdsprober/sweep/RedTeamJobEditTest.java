@@ -17,13 +17,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Red team (issue 20): a tenant with {@code edit} in its namespace may update and patch the probe
- * Job there. The probe-jobs admission policy only judges the prober's own requests (its
- * matchConditions), no policy fences anyone else's UPDATE of a probe Job, and the prober never
- * reads its Job back: it trusts the Job to be the one it created. Kubernetes lets anyone who may
- * update a Job set {@code spec.suspend}, and, while a Job is suspended and has not started, change
- * its pod template's node selector, affinity, tolerations, labels, annotations and scheduling gates
- * (mutable scheduling directives, GA in 1.27). These tests are expected to FAIL on main until the
- * prober treats a probe Job changed by someone else as {@code tampered}.
+ * Job there (without the admission component's probe-job-edits policy, which now refuses it). The
+ * prober used to trust the Job to be the one it created; now a Job suspended, scaled to nothing or
+ * changed is tampered when no pod came, and a pod not as built is tampered (SpecDrift). Kubernetes
+ * lets anyone who may update a Job set {@code spec.suspend}, and, while a Job is suspended and has
+ * not started, change its pod template's node selector, affinity, tolerations, labels, annotations
+ * and scheduling gates (mutable scheduling directives, GA in 1.27).
  */
 class RedTeamJobEditTest extends SweepTestCase {
   private Job tenantEdits(Job job, java.util.function.UnaryOperator<Job> change) {
@@ -59,7 +58,7 @@ class RedTeamJobEditTest extends SweepTestCase {
 
   @Test
   @DisplayName(
-      "RED TEAM, FAILS ON MAIN: a tenant suspends the probe Job before its pod exists and adds a"
+      "a tenant suspends the probe Job before its pod exists and adds a"
           + " FailedCreate event that says 'denied': the probe is admission-denied (a warning"
           + " after 30 m) instead of tampered (a page now)")
   void suspendedJobAndForgedFailedCreate() throws Exception {
@@ -99,7 +98,7 @@ class RedTeamJobEditTest extends SweepTestCase {
 
   @Test
   @DisplayName(
-      "RED TEAM, FAILS ON MAIN: a tenant suspends the probe Job before its pod exists, moves its"
+      "a tenant suspends the probe Job before its pod exists, moves its"
           + " pod template to another node pool (affinity, a scheduling directive a suspended Job"
           + " lets anyone with update change) and resumes it: the probe runs elsewhere and the"
           + " namespace is protected")

@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
  * Red team (issue 20): the rule "a timeout faster than 90 % of the planned connect timeout is
  * tampered" skips a timeout whose {@code connectMs} is null. The agent never writes that (every
  * connect it makes has a duration: probe/MetadataCheck), and the contract allows null, so a forged
- * document (a tenant who got past the exec fence) drops the field and the rule never applies. FAILS
- * ON MAIN.
+ * document (a tenant who got past the exec fence) dropped the field and the rule never applied
+ * (found by the red-team review; a timeout without a duration is now tampered).
  */
 class RedTeamFactsAcceptanceTest {
   @Test
   @DisplayName(
-      "RED TEAM, FAILS ON MAIN: a timeout with no connectMs (never the agent's own output) is"
+      "a timeout with no connectMs (never the agent's own output) is"
           + " tampered, not judged as blocked")
   void timeoutWithoutDuration() {
     List<String> plan = FactsAcceptanceTest.PLAN;
