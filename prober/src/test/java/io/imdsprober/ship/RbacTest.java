@@ -113,7 +113,8 @@ class RbacTest {
       kubelet.script(
           "refused",
           FakeKubelet.failedCreate("Error creating: pods \"x\" is forbidden: exceeded quota: q"));
-      kubelet.script("logs", FakeKubelet.terminated("", 1));
+      // an agent that ended by itself (exit 0) with an empty termination message: its log is read
+      kubelet.script("logs", FakeKubelet.terminated("", 0));
       // a probe that runs past its deadline: the prober looks at its pod once (get pods)
       cluster.namespace("stuck");
       kubelet.script("stuck", FakeKubelet.stuck(FakeKubelet.running()));

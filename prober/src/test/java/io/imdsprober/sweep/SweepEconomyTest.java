@@ -62,27 +62,48 @@ class SweepEconomyTest extends SweepTestCase {
         .singleElement()
         .satisfies(q -> assertThat(q.getPath()).startsWith("/api/v1/pods?"));
 
-    Map<String, Integer> perNamespace = new HashMap<>();
+    Map<String, List<String>> perNamespace = new HashMap<>();
     int constant = 0;
     for (RecordedRequest q : requests) {
       Matcher m = NAMESPACED.matcher(q.getPath());
       if (m.find()) {
-        perNamespace.merge(m.group(1), 1, Integer::sum);
+        perNamespace
+            .computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>())
+            .add(q.getMethod() + " " + q.getPath().replaceAll("\\?.*", ""));
       } else {
         constant++;
       }
     }
     assertThat(perNamespace).hasSize(n);
-    assertThat(perNamespace.values()).allSatisfy(c -> assertThat(c).isLessThanOrEqualTo(3));
+    // per namespace: create the Job and delete it; and only for a pod slower than the no-pod
+    // check (300 ms here, so the slow ns-7 and, on a loaded machine, any other), one read of the
+    // Job (is it as the prober made it?) and one of its events (a FailedCreate?)
+    int noPodChecks = 0;
+    for (Map.Entry<String, List<String>> e : perNamespace.entrySet()) {
+      String job = "/apis/batch/v1/namespaces/" + e.getKey() + "/jobs";
+      List<String> calls = e.getValue();
+      assertThat(calls).as(e.getKey()).contains("POST " + job).hasSizeLessThanOrEqualTo(4);
+      assertThat(calls.stream().filter(c -> c.startsWith("DELETE " + job + "/")))
+          .as(e.getKey())
+          .hasSize(1);
+      List<String> looks =
+          calls.stream().filter(c -> !c.equals("POST " + job) && !c.startsWith("DELETE ")).toList();
+      assertThat(looks)
+          .as(e.getKey() + ": only the no-pod check's reads")
+          .allSatisfy(c -> assertThat(c).matches("GET (" + job + "/.*|.*/events)"))
+          .hasSizeLessThanOrEqualTo(2);
+      if (!looks.isEmpty()) {
+        noPodChecks++;
+      }
+    }
+    assertThat(noPodChecks)
+        .as("namespaces whose pod was slower than the no-pod check")
+        .isLessThan(n);
     // list jobs (orphans), list namespaces, list nodes, list + watch probe pods, and for the
     // prediction by policy one list of all pods (one page here), one of all NetworkPolicies and
     // one discovery call (/apis) for the policy kinds it does not read (none served here)
     assertThat(constant).isEqualTo(8);
-    // per namespace: create and delete; a third request (the Job's events) only for a pod slower
-    // than the no-pod check
-    assertThat(requests.stream().filter(q -> q.getPath().contains("/jobs")).count())
-        .isEqualTo(2L * n + 1);
-    assertThat(requests).hasSizeLessThanOrEqualTo(constant + 2 * n + 1 + 1);
+    assertThat(requests).hasSizeLessThanOrEqualTo(constant + 2 * n + 2 * noPodChecks);
   }
 
   @Test
