@@ -1,22 +1,9 @@
 package io.imdsprober.cli;
 
-import io.imdsprober.facts.Facts;
-import io.imdsprober.facts.MetadataTarget;
-import io.imdsprober.facts.Profile;
-import io.imdsprober.probe.ProbeAgent;
 import io.imdsprober.probe.ProbeOutput;
 import io.imdsprober.probe.ProbePlan;
-import io.imdsprober.probe.ProbePlan.Endpoint;
-import io.imdsprober.util.Durations;
-import io.imdsprober.util.Urls;
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -162,134 +149,29 @@ public final class ProbeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ProbePlan plan = plan();
-    Facts facts = new ProbeAgent(plan).run();
-    ProbeOutput output = new ProbeOutput(System.out);
-    // the JSON is on stdout either way; the prober reads the log when the file is empty, and it
-    // judges facts only from an agent that exited 0 (DESIGN.md "Trust")
-    output.emit(facts, plan.resultFile());
-    return 0;
+    return ProbeLauncher.probe(plan(), new ProbeOutput(System.out));
   }
 
   /** Turns the flags into a plan; a bad flag is a usage error that names it. */
   ProbePlan plan() {
-    Profile p = parse("--profile", profile, Profile::parse);
-    List<MetadataTarget> targets = new ArrayList<>();
-    for (String m : nonBlank(metadata)) {
-      targets.add(parse("--metadata", m, text -> MetadataTarget.parse(text, p)));
-    }
-    if (targets.isEmpty()) {
-      targets.addAll(p.defaultTargets());
-    }
-    List<String> names = nonBlank(dnsNames);
-    Endpoint server = null;
-    if (!names.isEmpty()) {
-      server =
-          dnsServer == null || dnsServer.isBlank()
-              ? nameserverFromResolvConf()
-              : parse("--dns-server", dnsServer, text -> Endpoint.parse(text, 53));
-    }
-    List<URI> urls = new ArrayList<>();
-    for (String u : nonBlank(egressUrls)) {
-      urls.add(parse("--egress-url", u, Urls::http));
-    }
-    Duration timeout = parse("--connect-timeout", connectTimeout, ProbeCommand::positive);
-    Duration settleDelay = parse("--settle", settle, Durations::parse);
-    int n = parse("--retries", retries, ProbeCommand::retries);
-    Path result = "-".equals(resultFile) ? null : Path.of(resultFile);
-    boolean token = imdsv2Token == null ? p == Profile.AWS : imdsv2Token;
-    return new ProbePlan(
-        p,
-        targets,
-        token,
-        names,
-        server,
-        urls,
-        timeout,
-        settleDelay,
-        n,
-        podName(),
-        nodeName,
-        result);
-  }
-
-  private Endpoint nameserverFromResolvConf() {
-    Optional<Endpoint> ns;
+    ProbeFlags f = new ProbeFlags();
+    f.profile = profile;
+    f.metadata = metadata;
+    f.imdsv2Token = imdsv2Token;
+    f.dnsNames = dnsNames;
+    f.dnsServer = dnsServer;
+    f.resolvConf = resolvConf;
+    f.egressUrls = egressUrls;
+    f.connectTimeout = connectTimeout;
+    f.settle = settle;
+    f.retries = retries;
+    f.resultFile = resultFile;
+    f.podName = podName;
+    f.nodeName = nodeName;
     try {
-      ns = ProbeOutput.firstNameserver(resolvConf);
-    } catch (IOException e) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "--resolv-conf: cannot read "
-              + resolvConf
-              + " ("
-              + e.getMessage()
-              + "); set --dns-server");
+      return f.plan();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    return ns.orElseThrow(
-        () ->
-            new ParameterException(
-                spec.commandLine(),
-                "--resolv-conf: " + resolvConf + " names no nameserver; set --dns-server"));
-  }
-
-  private String podName() {
-    if (podName != null && !podName.isBlank()) {
-      return podName;
-    }
-    String host = System.getenv("HOSTNAME");
-    if (host != null && !host.isBlank()) {
-      return host;
-    }
-    try {
-      return Files.readString(Path.of("/etc/hostname")).trim();
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
-
-  private interface Parser<T> {
-    T parse(String text);
-  }
-
-  private <T> T parse(String option, String text, Parser<T> parser) {
-    try {
-      return parser.parse(text);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new ParameterException(
-          spec.commandLine(), "Invalid value for option '" + option + "': " + e.getMessage());
-    }
-  }
-
-  private static List<String> nonBlank(List<String> values) {
-    List<String> out = new ArrayList<>();
-    if (values != null) {
-      for (String v : values) {
-        if (v != null && !v.isBlank()) {
-          out.add(v.trim());
-        }
-      }
-    }
-    return out;
-  }
-
-  private static Duration positive(String text) {
-    Duration d = Durations.parse(text);
-    if (d.isZero()) {
-      throw new IllegalArgumentException("'" + text + "' must be more than zero");
-    }
-    return d;
-  }
-
-  private static int retries(String text) {
-    try {
-      int n = Integer.parseInt(text.trim());
-      if (n >= 0 && n <= 10) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // the message below says what is accepted
-    }
-    throw new IllegalArgumentException("'" + text + "' is not a whole number from 0 to 10");
   }
 }

@@ -24,54 +24,46 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import javax.net.SocketFactory;
 import javax.net.ssl.SSLException;
-import okhttp3.Dns;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * One HTTPS request to an external URL with OkHttp: never through a proxy, no redirects, no
- * retries, the whole call bounded by the plan's timeout. Any HTTP status means the network let the
- * pod out.
+ * One HTTP(S) request to an external URL, on the JDK's own sockets and TLS: never through a proxy,
+ * no redirects, no retries, the whole call (name, connect, handshake, reply) bounded by the plan's
+ * timeout. Full certificate validation: the default trust store and the HTTPS host-name check. Any
+ * HTTP status means the network let the pod out. The JDK's TLS rather than OkHttp: the agent makes
+ * one request per run, and OkHttp with its Kotlin runtime was a third of the probe's start-up CPU
+ * (bench/README.md, "Probe cost").
  */
 final class EgressCheck {
-  private final OkHttpClient client;
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(Threads.daemon("imds-egress-deadline"));
+
+  private final Duration timeout;
+  private final BoundedDns dns;
 
   EgressCheck(Duration timeout) {
-    this.client =
-        new OkHttpClient.Builder()
-            .proxy(Proxy.NO_PROXY)
-            // OkHttp's sockets come from the default SocketFactory, whose plain Socket still
-            // honours
-            // -DsocksProxyHost: only a Socket made with Proxy.NO_PROXY is truly direct.
-            .socketFactory(new DirectSocketFactory())
-            // the name is resolved within 3/4 of the timeout: a dead resolver reads dns, not the
-            // call's own timeout (the JDK's lookup would outlive it)
-            .dns(new BoundedDns(timeout.multipliedBy(3).dividedBy(4)))
-            .followRedirects(false)
-            .followSslRedirects(false)
-            .retryOnConnectionFailure(false)
-            .connectTimeout(timeout)
-            .readTimeout(timeout)
-            .writeTimeout(timeout)
-            .callTimeout(timeout)
-            .build();
+    this.timeout = timeout;
+    // the name is resolved within 3/4 of the timeout: a dead resolver reads dns, not the call's
+    // own timeout (the JDK's lookup would outlive it)
+    this.dns = new BoundedDns(timeout.multipliedBy(3).dividedBy(4));
   }
 
   EgressFact run(URI url, Consumer<String> errors) {
     long start = System.nanoTime();
-    Request request =
-        new Request.Builder().url(url.toString()).get().header("User-Agent", "imds-prober").build();
-    try (Response response = client.newCall(request).execute()) {
+    try {
       return new EgressFact(
-          url.toString(), EgressResult.OK, response.code(), TcpConnect.millisSince(start));
+          url.toString(), EgressResult.OK, status(url, start), TcpConnect.millisSince(start));
     } catch (IOException e) {
-      EgressResult result = classify(e);
+      EgressResult result =
+          System.nanoTime() - start >= timeout.toNanos() ? EgressResult.TIMEOUT : classify(e);
       if (result == EgressResult.ERROR) {
         errors.accept("egress " + url + ": " + e);
       }
@@ -79,8 +71,64 @@ final class EgressCheck {
     }
   }
 
+  /** The HTTP status of one GET, within the timeout counted from {@code start}. */
+  private int status(URI url, long start) throws IOException {
+    boolean tls = "https".equalsIgnoreCase(url.getScheme());
+    String host = url.getHost();
+    int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+    InetAddress address =
+        dns.lookup(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+    Socket raw = new Socket(Proxy.NO_PROXY);
+    // a peer that trickles bytes cannot stretch the call: the socket is closed at the deadline
+    ScheduledFuture<?> closer =
+        WATCHDOG.schedule(
+            () -> closeQuietly(raw), left(start, timeout).toNanos(), TimeUnit.NANOSECONDS);
+    try (raw) {
+      raw.connect(
+          new InetSocketAddress(address, port), (int) Math.max(1, left(start, timeout).toMillis()));
+      Socket socket = raw;
+      if (tls) {
+        SSLSocket ssl =
+            (SSLSocket)
+                ((SSLSocketFactory) SSLSocketFactory.getDefault())
+                    .createSocket(raw, host, port, true);
+        SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        ssl.setSSLParameters(params);
+        ssl.setSoTimeout((int) Math.max(1, left(start, timeout).toMillis()));
+        ssl.startHandshake();
+        socket = ssl;
+      }
+      String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+      if (url.getRawQuery() != null) {
+        path = path + "?" + url.getRawQuery();
+      }
+      String hostHeader = url.getPort() > 0 ? url.getRawAuthority() : host;
+      return HttpExchange.exchange(
+              socket,
+              hostHeader,
+              new HttpExchange.Request("GET", path, List.of()),
+              left(start, timeout))
+          .status();
+    } finally {
+      closer.cancel(false);
+    }
+  }
+
+  private static Duration left(long start, Duration timeout) {
+    return Duration.ofNanos(Math.max(1_000_000, timeout.toNanos() - (System.nanoTime() - start)));
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // closing only to stop a call past its deadline
+    }
+  }
+
   /** The JDK's resolver, given up on after a bound: past it the name did not resolve. */
-  static final class BoundedDns implements Dns {
+  static final class BoundedDns {
     private static final ExecutorService LOOKUPS =
         Executors.newCachedThreadPool(Threads.daemon("imds-egress-dns"));
     private final Duration bound;
@@ -89,11 +137,10 @@ final class EgressCheck {
       this.bound = bound;
     }
 
-    @Override
-    public List<InetAddress> lookup(String host) throws UnknownHostException {
-      Future<InetAddress[]> f = LOOKUPS.submit(() -> InetAddress.getAllByName(host));
+    InetAddress lookup(String host) throws UnknownHostException {
+      Future<InetAddress> f = LOOKUPS.submit(() -> InetAddress.getByName(host));
       try {
-        return List.of(f.get(bound.toMillis(), TimeUnit.MILLISECONDS));
+        return f.get(bound.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
         f.cancel(true);
         throw new UnknownHostException(
@@ -107,42 +154,6 @@ final class EgressCheck {
         Thread.currentThread().interrupt();
         throw new UnknownHostException(host + ": interrupted while resolving");
       }
-    }
-  }
-
-  /** Makes sockets that never go through a proxy, whatever the JVM's proxy properties say. */
-  static final class DirectSocketFactory extends SocketFactory {
-    @Override
-    public Socket createSocket() {
-      return new Socket(Proxy.NO_PROXY);
-    }
-
-    @Override
-    public Socket createSocket(String host, int port) throws IOException {
-      return connected(new InetSocketAddress(host, port));
-    }
-
-    @Override
-    public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
-        throws IOException {
-      return connected(new InetSocketAddress(host, port));
-    }
-
-    @Override
-    public Socket createSocket(InetAddress host, int port) throws IOException {
-      return connected(new InetSocketAddress(host, port));
-    }
-
-    @Override
-    public Socket createSocket(
-        InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
-      return connected(new InetSocketAddress(address, port));
-    }
-
-    private static Socket connected(InetSocketAddress address) throws IOException {
-      Socket s = new Socket(Proxy.NO_PROXY);
-      s.connect(address);
-      return s;
     }
   }
 

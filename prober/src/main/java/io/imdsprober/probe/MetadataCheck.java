@@ -14,8 +14,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Probes one metadata target: connect; when it connects and retries are left, settle and connect
@@ -23,8 +21,6 @@ import org.slf4j.LoggerFactory;
  * connected, make the profile's one safe request and, for AWS, the IMDSv2 token request.
  */
 final class MetadataCheck {
-  private static final Logger logger = LoggerFactory.getLogger(MetadataCheck.class);
-
   private final Profile profile;
   private final boolean imdsv2Token;
   private final Duration timeout;
@@ -60,7 +56,8 @@ final class MetadataCheck {
       long attemptStart = System.nanoTime();
       outcome = TcpConnect.connect(target.host(), target.port(), timeout);
       attempts++;
-      logger.debug("{} attempt {}: {}", target.hostPort(), attempts, outcome.result());
+      AgentLog.debug(
+          "MetadataCheck", target.hostPort() + " attempt " + attempts + ": " + outcome.result());
       if (outcome.result() != TcpResult.CONNECTED) {
         if (wasOpen) {
           openedThenBlockedMs = (attemptStart - first) / 1_000_000;

@@ -25,8 +25,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs every check of a plan at once, one thread each, and gathers the facts. Total time is bounded
@@ -34,8 +32,6 @@ import org.slf4j.LoggerFactory;
  * never waited for without end.
  */
 public final class ProbeAgent {
-  private static final Logger logger = LoggerFactory.getLogger(ProbeAgent.class);
-
   private final ProbePlan plan;
 
   public ProbeAgent(ProbePlan plan) {
@@ -154,7 +150,7 @@ public final class ProbeAgent {
     } catch (TimeoutException e) {
       errors.add(what + ": the check did not finish within its bound");
     } catch (ExecutionException e) {
-      logger.warn("{}: the check failed", what, e.getCause());
+      AgentLog.warn("ProbeAgent", what + ": the check failed", e.getCause());
       errors.add(what + ": the check failed: " + e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

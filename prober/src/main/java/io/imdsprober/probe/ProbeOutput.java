@@ -8,16 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Emits the facts: the JSON as the last line of stdout and as the whole content of the result file
  * (the kubelet's termination message).
  */
 public final class ProbeOutput {
-  private static final Logger logger = LoggerFactory.getLogger(ProbeOutput.class);
-
   private final PrintStream out;
 
   public ProbeOutput(PrintStream out) {
@@ -40,7 +36,7 @@ public final class ProbeOutput {
       Files.writeString(resultFile, json, StandardCharsets.UTF_8);
       return true;
     } catch (IOException e) {
-      logger.error("cannot write the result file {}: {}", resultFile, e.toString());
+      AgentLog.error("ProbeOutput", "cannot write the result file " + resultFile + ": " + e);
       return false;
     }
   }

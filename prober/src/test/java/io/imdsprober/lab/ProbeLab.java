@@ -205,7 +205,7 @@ public final class ProbeLab implements AutoCloseable {
     cmd.addAll(JavaCommand.java());
     cmd.addAll(ca.trustFlags());
     cmd.addAll(jvmFlags);
-    cmd.addAll(List.of("-cp", JavaCommand.classpath(), "io.imdsprober.cli.Main", "probe"));
+    cmd.addAll(List.of("-cp", JavaCommand.classpath(), "io.imdsprober.cli.Launcher", "probe"));
     cmd.addAll(List.of("--result-file", result.toString(), "--pod-name", "probe-test"));
     cmd.addAll(flags);
     ProcessBuilder pb = new ProcessBuilder(cmd);

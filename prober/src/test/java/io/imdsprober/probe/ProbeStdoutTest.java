@@ -32,7 +32,7 @@ class ProbeStdoutTest {
     if (train) {
       cmd.addAll(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
     }
-    cmd.addAll(List.of("-cp", classpath, "io.imdsprober.cli.Main", "probe"));
+    cmd.addAll(List.of("-cp", classpath, "io.imdsprober.cli.Launcher", "probe"));
     cmd.addAll(
         List.of(
             "--metadata", "127.0.0.1:9",
