@@ -11,8 +11,13 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.EncoderBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import io.imdsprober.report.Bounds;
+import io.imdsprober.util.Texts;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -21,7 +26,8 @@ import java.time.format.DateTimeFormatter;
  * Logback set up in code (found through ServiceLoader) instead of logback.xml: parsing XML loads
  * hundreds of classes that a short-lived probe pod pays for in start-up time and memory. Logs go to
  * stderr, since stdout carries reports and the probe's facts. The level comes from {@code
- * IMDS_PROBER_LOG_LEVEL} (default INFO).
+ * IMDS_PROBER_LOG_LEVEL} (default INFO). One line per record: each message is cleaned and bounded
+ * ({@link Bounds#LOG_MESSAGE}) in both formats.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
   @Override
@@ -78,7 +84,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
       json.setWithArguments(false);
       json.setWithFormattedMessage(true);
       json.start();
-      return json;
+      return new CleanMessages(json);
     }
     if (!f.equals("text")) {
       throw new IllegalArgumentException("'" + format + "' is not text|json");
@@ -91,6 +97,52 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     encoder.setLayout(layout);
     encoder.start();
     return encoder;
+  }
+
+  /**
+   * A log message as one line, cleaned and bounded: messages quote what pods, policies and the
+   * probe's facts said, and a line feed there would forge a log line.
+   */
+  static String clean(String message) {
+    return Texts.clean(message, Bounds.LOG_MESSAGE);
+  }
+
+  /** The JSON encoder, given each event with its formatted message {@link #clean}ed. */
+  static final class CleanMessages extends EncoderBase<ILoggingEvent> {
+    private final Encoder<ILoggingEvent> json;
+
+    CleanMessages(Encoder<ILoggingEvent> json) {
+      this.json = json;
+    }
+
+    @Override
+    public byte[] headerBytes() {
+      return json.headerBytes();
+    }
+
+    @Override
+    public byte[] encode(ILoggingEvent event) {
+      return json.encode(
+          (ILoggingEvent)
+              Proxy.newProxyInstance(
+                  ILoggingEvent.class.getClassLoader(),
+                  new Class<?>[] {ILoggingEvent.class},
+                  (proxy, method, args) -> {
+                    if (method.getName().equals("getFormattedMessage")) {
+                      return clean(event.getFormattedMessage());
+                    }
+                    try {
+                      return method.invoke(event, args);
+                    } catch (InvocationTargetException e) {
+                      throw e.getCause();
+                    }
+                  }));
+    }
+
+    @Override
+    public byte[] footerBytes() {
+      return json.footerBytes();
+    }
   }
 
   /**
@@ -113,11 +165,11 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
           .append(' ')
           .append(logger.substring(logger.lastIndexOf('.') + 1))
           .append(" - ")
-          .append(event.getFormattedMessage());
+          .append(clean(event.getFormattedMessage()));
       IThrowableProxy thrown = event.getThrowableProxy();
       if (thrown != null && logger.startsWith(LIBRARY)) {
         // a library retrying against a lost API server: one line per attempt, its causes inline
-        sb.append(": ").append(causes(thrown)).append(CoreConstants.LINE_SEPARATOR);
+        sb.append(": ").append(clean(causes(thrown))).append(CoreConstants.LINE_SEPARATOR);
       } else {
         sb.append(CoreConstants.LINE_SEPARATOR);
         if (thrown != null) {

@@ -29,15 +29,19 @@ public final class CoverageReport {
       g.writeArrayPropertyStart("workloads");
       for (Row r : c.workloads()) {
         g.writeStartObject();
-        g.writeStringProperty("namespace", r.workload().namespace());
-        g.writeStringProperty("name", r.workload().name());
-        g.writeStringProperty("kind", r.workload().kind());
+        g.writeStringProperty("namespace", Bounds.name(r.workload().namespace()));
+        g.writeStringProperty("name", Bounds.name(r.workload().name()));
+        g.writeStringProperty("kind", Bounds.name(r.workload().kind()));
         g.writeBooleanProperty("isolated", r.isolated());
         // one row per label set of a workload: its labels say which pods it stands for
         g.writeObjectPropertyStart("labels");
+        java.util.Set<String> keys = new java.util.HashSet<>();
         for (Map.Entry<String, String> e :
             new java.util.TreeMap<>(r.workload().labels()).entrySet()) {
-          g.writeStringProperty(e.getKey(), e.getValue());
+          // offline manifests are unvalidated: two keys may clean to one
+          if (keys.add(Bounds.name(e.getKey()))) {
+            g.writeStringProperty(Bounds.name(e.getKey()), Bounds.name(e.getValue()));
+          }
         }
         g.writeEndObject();
         g.writeBooleanProperty("hostNetwork", r.workload().hostNetwork());
@@ -54,7 +58,7 @@ public final class CoverageReport {
           }
           g.writeArrayPropertyStart("by");
           for (String by : reach.decision().by()) {
-            g.writeString(by);
+            g.writeString(Bounds.text(by));
           }
           g.writeEndArray();
           g.writeEndObject();
@@ -66,8 +70,8 @@ public final class CoverageReport {
       g.writeArrayPropertyStart("invalid");
       for (Map.Entry<String, String> e : c.invalid().entrySet()) {
         g.writeStartObject();
-        g.writeStringProperty("policy", e.getKey());
-        g.writeStringProperty("problem", e.getValue());
+        g.writeStringProperty("policy", Bounds.name(e.getKey()));
+        g.writeStringProperty("problem", Bounds.text(e.getValue()));
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -110,6 +114,11 @@ public final class CoverageReport {
                     ? (r.isolated() || reach.isEmpty() ? "-" : "(no egress policy)")
                     : String.join(", ", by)
           });
+    }
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = Bounds.text(row[i]);
+      }
     }
     int[] width = new int[5];
     for (String[] row : rows) {

@@ -14,7 +14,8 @@ import tools.jackson.core.json.JsonFactory;
  * class or the deciding fact; {@code detail} what the API server, the pod or the agent said about
  * an error (empty otherwise); {@code asExpected} whether every check met its expectation; {@code
  * expect} the expectations in force (config defaults and the namespace's annotations); {@code
- * facts} is the agent's JSON, or null.
+ * facts} is the agent's JSON, or null. Every string is cleaned and bounded ({@link Bounds}): the
+ * keys and shapes are the contract's, only untrusted values change.
  */
 public final class JsonReport {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -25,16 +26,16 @@ public final class JsonReport {
     StringWriter out = new StringWriter();
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
-      g.writeStringProperty("sweep", result.id());
+      g.writeStringProperty("sweep", Bounds.name(result.id()));
       g.writeStringProperty("started", result.started().toString());
       g.writeNumberProperty("durationMs", result.durationMs());
       g.writeArrayPropertyStart("namespaces");
       for (NamespaceResult r : result.namespaces()) {
         g.writeStartObject();
-        g.writeStringProperty("namespace", r.namespace());
+        g.writeStringProperty("namespace", Bounds.name(r.namespace()));
         g.writeStringProperty("verdict", r.judgement().verdict().word());
-        g.writeStringProperty("reason", r.judgement().reason());
-        g.writeStringProperty("detail", r.detail());
+        g.writeStringProperty("reason", Bounds.text(r.judgement().reason()));
+        g.writeStringProperty("detail", Bounds.text(r.detail()));
         g.writeBooleanProperty("asExpected", r.judgement().asExpected());
         g.writeName("expect");
         if (r.expectations() == null) {
@@ -55,7 +56,7 @@ public final class JsonReport {
           g.writeStringProperty("probe", c.probeAllowed().name().toLowerCase(Locale.ROOT));
           g.writeArrayPropertyStart("mayReach");
           for (String w : c.mayReach()) {
-            g.writeString(w);
+            g.writeString(Bounds.text(w));
           }
           g.writeEndArray();
           g.writeArrayPropertyStart("drift");
@@ -65,23 +66,23 @@ public final class JsonReport {
           g.writeEndArray();
           g.writeArrayPropertyStart("probeTargeted");
           for (String p : c.probeTargeted()) {
-            g.writeString(p);
+            g.writeString(Bounds.name(p));
           }
           g.writeEndArray();
           g.writeArrayPropertyStart("unknownKinds");
           for (String k : c.unknownKinds()) {
-            g.writeString(k);
+            g.writeString(Bounds.name(k));
           }
           g.writeEndArray();
           PolicyJson.writeDetail(g, c);
           g.writeEndObject();
         }
-        g.writeStringProperty("pool", r.pool());
+        g.writeStringProperty("pool", Bounds.name(r.pool()));
         g.writeName("facts");
         if (r.facts() == null) {
           g.writeNull();
         } else {
-          g.writeRawValue(FactsJson.write(r.facts()));
+          g.writeRawValue(FactsJson.write(CleanFacts.of(r.facts())));
         }
         g.writeEndObject();
       }

@@ -16,7 +16,9 @@ import javax.xml.stream.XMLStreamWriter;
 /**
  * {@code --junit FILE}: one test case per namespace, so CI systems show a sweep like a test run. An
  * exposed namespace (unless its annotation expects metadata reachable) is a failure; an error is an
- * error; skipped is skipped; every other verdict passes with its reason in system-out.
+ * error; skipped is skipped; every other verdict passes with its reason in system-out. Every
+ * untrusted string is cleaned and bounded ({@link Bounds}): the JDK's writer escapes markup but
+ * writes a control character as it is, which no XML 1.0 parser reads.
  */
 public final class JunitReport {
   private JunitReport() {}
@@ -36,7 +38,7 @@ public final class JunitReport {
       x.writeStartDocument("UTF-8", "1.0");
       x.writeCharacters("\n");
       x.writeStartElement("testsuite");
-      x.writeAttribute("name", "imds-prober sweep " + result.id());
+      x.writeAttribute("name", "imds-prober sweep " + Bounds.name(result.id()));
       x.writeAttribute("tests", String.valueOf(result.namespaces().size()));
       x.writeAttribute("failures", String.valueOf(failures));
       x.writeAttribute("errors", String.valueOf(errors));
@@ -47,10 +49,11 @@ public final class JunitReport {
         x.writeCharacters("\n  ");
         x.writeStartElement("testcase");
         x.writeAttribute("classname", "imds-prober");
-        x.writeAttribute("name", r.namespace());
+        x.writeAttribute("name", Bounds.name(r.namespace()));
         x.writeAttribute("time", r.facts() == null ? "0" : seconds(r.facts().elapsedMs()));
         Verdict v = r.judgement().verdict();
-        String message = v.word() + ": " + r.judgement().reason();
+        String message = v.word() + ": " + Bounds.text(r.judgement().reason());
+        String detail = Bounds.text(r.detail());
         if (failed(r)) {
           x.writeStartElement("failure");
           x.writeAttribute("type", v.word());
@@ -58,14 +61,15 @@ public final class JunitReport {
           x.writeEndElement();
         } else if (v == Verdict.ERROR) {
           x.writeStartElement("error");
-          x.writeAttribute("type", r.judgement().reason());
-          x.writeAttribute("message", r.detail().isEmpty() ? message : message + ": " + r.detail());
+          x.writeAttribute("type", Bounds.name(r.judgement().reason()));
+          x.writeAttribute("message", detail.isEmpty() ? message : message + ": " + detail);
           x.writeEndElement();
         } else if (v == Verdict.SKIPPED) {
           x.writeEmptyElement("skipped");
         }
         x.writeStartElement("system-out");
-        x.writeCharacters(message + (r.facts() == null ? "" : "\n" + FactsJson.write(r.facts())));
+        x.writeCharacters(
+            message + (r.facts() == null ? "" : "\n" + FactsJson.write(CleanFacts.of(r.facts()))));
         x.writeEndElement();
         x.writeEndElement();
       }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.util.Texts;
 import io.imdsprober.verdict.Failure;
 import io.imdsprober.verdict.Verdict;
 import java.time.Clock;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * reason changes, and {@code ProbeTampered} (Warning) each time a probe there was tampered with.
  * {@code kubectl describe namespace} and {@code kubectl get events -n NS} show them. Remembers each
  * namespace's last verdict; the first sweep of a process counts as a change for an exposed
- * namespace.
+ * namespace. A message is one line of at most {@link Bounds#EVENT_MESSAGE} bytes, the untrusted
+ * detail in it cleaned and cut first ({@link Bounds#EVENT_DETAIL}) so that the sweep id stays.
  */
 public final class NamespaceEvents {
   public static final String EXPOSED = "MetadataEndpointExposed";
@@ -67,7 +69,7 @@ public final class NamespaceEvents {
           "Warning",
           TAMPERED,
           "The metadata probe was tampered with, so this namespace is not judged: "
-              + r.detail()
+              + Texts.clean(r.detail(), Bounds.EVENT_DETAIL)
               + " (sweep "
               + sweepId
               + ")");
@@ -105,9 +107,11 @@ public final class NamespaceEvents {
             "Warning",
             FAILED,
             "The metadata probe gave no verdict ("
-                + reason
+                + Texts.clean(reason, Bounds.NAME)
                 + "): "
-                + (r.detail().isEmpty() ? "no detail" : r.detail())
+                + (r.detail().isEmpty()
+                    ? "no detail"
+                    : Texts.clean(r.detail(), Bounds.EVENT_DETAIL))
                 + " (sweep "
                 + sweepId
                 + ")");
@@ -125,7 +129,7 @@ public final class NamespaceEvents {
           EXPOSED,
           "Pods in this namespace can reach the cloud metadata"
               + " service: "
-              + r.judgement().reason()
+              + Texts.clean(r.judgement().reason(), Bounds.EVENT_DETAIL)
               + " (sweep "
               + sweepId
               + ")");
@@ -137,14 +141,16 @@ public final class NamespaceEvents {
           "The cloud metadata service is no longer exposed: "
               + now.word()
               + ", "
-              + r.judgement().reason()
+              + Texts.clean(r.judgement().reason(), Bounds.EVENT_DETAIL)
               + " (sweep "
               + sweepId
               + ")");
     }
   }
 
-  private void emit(String ns, String type, String reason, String message) {
+  private void emit(String ns, String type, String reason, String text) {
+    // the API server takes no Event note over 1024 bytes; the detail was cut to leave the rest
+    String message = Texts.clean(text, Bounds.EVENT_MESSAGE);
     String now = clock.instant().toString();
     Event event =
         new EventBuilder()

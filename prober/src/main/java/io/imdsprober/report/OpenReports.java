@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * The sweep as OpenReports {@code Report}s (openreports.io/v1alpha1, what Kyverno's Policy Reporter
  * and other policy UIs read): one per target namespace, named {@code imds-prober}, scoped to the
- * Namespace, with one result per check (metadata, dns, egress). Pure.
+ * Namespace, with one result per check (metadata, dns, egress). Every untrusted string is cleaned
+ * and bounded ({@link Bounds}). Pure.
  */
 public final class OpenReports {
   public static final String API_VERSION = "openreports.io/v1alpha1";
@@ -69,13 +70,14 @@ public final class OpenReports {
     Map<String, Object> scope = new LinkedHashMap<>();
     scope.put("apiVersion", "v1");
     scope.put("kind", "Namespace");
-    scope.put("name", r.namespace());
+    String ns = Bounds.name(r.namespace());
+    scope.put("name", ns);
     return new GenericKubernetesResourceBuilder()
         .withApiVersion(API_VERSION)
         .withKind(KIND)
         .withNewMetadata()
         .withName(NAME)
-        .withNamespace(r.namespace())
+        .withNamespace(ns)
         .addToLabels(MANAGED_BY_LABEL, MANAGED_BY)
         .endMetadata()
         .addToAdditionalProperties("source", SOURCE)
@@ -133,8 +135,9 @@ public final class OpenReports {
     result.put("result", outcome);
     result.put(
         "resources",
-        List.of(Map.of("apiVersion", "v1", "kind", "Namespace", "name", r.namespace())));
-    result.put("message", message);
+        List.of(
+            Map.of("apiVersion", "v1", "kind", "Namespace", "name", Bounds.name(r.namespace()))));
+    result.put("message", Bounds.text(message));
     result.put("properties", properties(r, check, sweepId));
     return result;
   }
@@ -143,7 +146,7 @@ public final class OpenReports {
   private static Map<String, String> properties(NamespaceResult r, String check, String sweepId) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("verdict", r.judgement().verdict().word());
-    p.put("sweep", sweepId);
+    p.put("sweep", Bounds.name(sweepId));
     if (r.expectations() != null) {
       p.put(
           "expected",
@@ -153,7 +156,7 @@ public final class OpenReports {
             default -> r.expectations().egress().word();
           });
     }
-    Facts f = r.facts();
+    Facts f = CleanFacts.of(r.facts());
     if (f == null) {
       return p;
     }
@@ -161,20 +164,23 @@ public final class OpenReports {
     if (f.node() != null) {
       p.put("node", f.node());
     }
+    // a fact's own word (a DNS name "verdict") never overwrites the prober's keys
     switch (check) {
       case "metadata" -> {
         for (MetadataFact m : f.metadata()) {
-          p.put(m.target(), m.tcp().word() + (m.http() == null ? "" : ", HTTP " + m.http()));
+          p.putIfAbsent(
+              m.target(), m.tcp().word() + (m.http() == null ? "" : ", HTTP " + m.http()));
         }
       }
       case "dns" -> {
         for (DnsFact d : f.dns()) {
-          p.put(d.name(), d.result().word());
+          p.putIfAbsent(d.name(), d.result().word());
         }
       }
       default -> {
         for (EgressFact e : f.egress()) {
-          p.put(e.url(), e.result().word() + (e.http() == null ? "" : ", HTTP " + e.http()));
+          p.putIfAbsent(
+              e.url(), e.result().word() + (e.http() == null ? "" : ", HTTP " + e.http()));
         }
       }
     }

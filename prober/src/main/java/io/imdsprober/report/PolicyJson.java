@@ -2,9 +2,11 @@ package io.imdsprober.report;
 
 import io.imdsprober.policy.Comparison;
 import io.imdsprober.policy.WorkloadReach;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import tools.jackson.core.JsonGenerator;
 
 /**
@@ -30,14 +32,19 @@ final class PolicyJson {
     g.writeArrayPropertyStart("workloads");
     for (WorkloadReach w : c.workloads()) {
       g.writeStartObject();
-      g.writeStringProperty("kind", w.kind());
-      g.writeStringProperty("name", w.name());
+      g.writeStringProperty("kind", Bounds.name(w.kind()));
+      g.writeStringProperty("name", Bounds.name(w.name()));
       g.writeArrayPropertyStart("labelSets");
       for (WorkloadReach.LabelSet s : w.labelSets()) {
         g.writeStartObject();
         g.writeObjectPropertyStart("labels");
+        Set<String> keys = new HashSet<>();
         for (Map.Entry<String, String> e : s.labels().entrySet()) {
-          g.writeStringProperty(e.getKey(), e.getValue());
+          // two keys that differ only in what cleaning replaces would be one key twice
+          String key = Bounds.name(e.getKey());
+          if (keys.add(key)) {
+            g.writeStringProperty(key, Bounds.name(e.getValue()));
+          }
         }
         g.writeEndObject();
         g.writeBooleanProperty("hostNetwork", s.hostNetwork());
@@ -55,7 +62,7 @@ final class PolicyJson {
   private static void strings(JsonGenerator g, String name, List<String> values) {
     g.writeArrayPropertyStart(name);
     for (String v : values) {
-      g.writeString(v);
+      g.writeString(Bounds.text(v));
     }
     g.writeEndArray();
   }

@@ -6,16 +6,19 @@ import io.imdsprober.facts.Facts.EgressFact;
 import io.imdsprober.facts.Facts.MetadataFact;
 import io.imdsprober.sweep.NamespaceResult;
 import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.util.Texts;
 import io.imdsprober.verdict.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The default report: one row per namespace, then a count per verdict. */
+/**
+ * The default report: one row per namespace, then a count per verdict. Every cell is one line,
+ * cleaned and bounded ({@link Bounds}): a tenant's string cannot add a row or move the terminal.
+ */
 public final class TableReport {
   private static final String[] HEADER = {
     "NAMESPACE", "VERDICT", "METADATA", "DNS", "EGRESS", "REASON"
   };
-  private static final int REASON_WIDTH = 100;
 
   private TableReport() {}
 
@@ -23,7 +26,7 @@ public final class TableReport {
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
     for (NamespaceResult r : result.namespaces()) {
-      Facts f = r.facts();
+      Facts f = CleanFacts.of(r.facts());
       String reason = r.judgement().reason();
       if (!r.detail().isEmpty()) {
         reason = reason + ": " + r.detail();
@@ -34,12 +37,12 @@ public final class TableReport {
       }
       rows.add(
           new String[] {
-            r.namespace(),
+            Bounds.name(r.namespace()),
             r.judgement().verdict().word(),
             f == null ? "-" : metadata(f.metadata()),
             f == null ? "-" : dns(f.dns()),
             f == null ? "-" : egress(f.egress()),
-            clip(reason.replaceAll("\\s+", " "))
+            Texts.abbreviate(reason, Bounds.TABLE_REASON_CHARS - 1)
           });
     }
     int[] widths = new int[HEADER.length];
@@ -55,7 +58,7 @@ public final class TableReport {
       }
       sb.append('\n');
     }
-    sb.append('\n').append("sweep ").append(result.id()).append(" in ");
+    sb.append('\n').append("sweep ").append(Bounds.name(result.id())).append(" in ");
     sb.append(result.durationMs()).append(" ms:");
     result.counts().forEach((v, n) -> sb.append(' ').append(v.word()).append('=').append(n));
     sb.append('\n');
@@ -89,10 +92,6 @@ public final class TableReport {
       parts.add(e.result().word() + (e.http() == null ? "" : " " + e.http()));
     }
     return parts.isEmpty() ? "-" : String.join(",", parts);
-  }
-
-  private static String clip(String text) {
-    return text.length() <= REASON_WIDTH ? text : text.substring(0, REASON_WIDTH - 1) + "…";
   }
 
   private static String pad(String text, int width) {

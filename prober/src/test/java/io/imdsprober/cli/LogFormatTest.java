@@ -52,6 +52,30 @@ class LogFormatTest {
     assertThat(r.err()).contains("--log-format").contains("'xml' is not text|json");
   }
 
+  @Test
+  @DisplayName(
+      "a message quoting a tenant's line feeds, controls and lone surrogates stays one bounded line")
+  void hostileMessage() {
+    String hostile =
+        "x\n2026-11-26T10:00:00Z ERROR Sweeper - forged\r\u0000\u001b[2J\ud800"
+            + "A".repeat(20_000);
+    String text = logged("text", hostile);
+    assertThat(text.lines()).hasSize(1);
+    assertThat(text.strip()).doesNotContain("\u0000", "\u001b", "\r").endsWith("…");
+    assertThat(text.getBytes(StandardCharsets.UTF_8).length)
+        .isLessThan(io.imdsprober.report.Bounds.LOG_MESSAGE + 200);
+    String json = logged("json", hostile);
+    assertThat(json.strip().lines()).hasSize(1);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> line = new KubernetesSerialization().unmarshal(json.strip(), Map.class);
+    String message = (String) line.get("formattedMessage");
+    assertThat(message).startsWith("sweep x 2026-11-26T10:00:00Z ERROR").doesNotContain("\u0000");
+    assertThat(message.chars().noneMatch(c -> Character.isSurrogate((char) c) || c < 0x20))
+        .isTrue();
+    assertThat(message.getBytes(StandardCharsets.UTF_8).length)
+        .isLessThanOrEqualTo(io.imdsprober.report.Bounds.LOG_MESSAGE);
+  }
+
   static String loggedWith(String logger, Throwable thrown) {
     PrintStream err = System.err;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -59,6 +59,34 @@ class PolicyCommandTest {
 
   @Test
   @DisplayName(
+      "policy --manifests: names and labels with controls and line feeds come out clean, one row"
+          + " per workload, valid JSON")
+  void hostileNames(@TempDir Path dir) throws Exception {
+    Path set = Files.createDirectories(dir.resolve("set"));
+    Files.writeString(
+        set.resolve("app.yaml"),
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: "web\\nFAKE   ROW\\u0000\\e[2J"
+          namespace: shop
+          labels: {app: "x\\ry\\u202ez"}
+        spec: {containers: [{name: web, image: nginx}]}
+        """);
+    Cli.Result table = Cli.run("policy", "--manifests", set.toString());
+    assertThat(table.exit()).isEqualTo(1);
+    assertThat(table.out().lines().filter(l -> l.startsWith("shop"))).hasSize(1);
+    assertThat(table.out()).doesNotContain("\u0000", "\u001b", "\r", "\u202e").contains("web FAKE");
+    Cli.Result json = Cli.run("policy", "--manifests", set.toString(), "--output", "json");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> w = ((List<Map<String, Object>>) json(json.out()).get("workloads")).get(0);
+    assertThat(w.get("name")).isEqualTo("web FAKE   ROW\uFFFD\uFFFD[2J");
+    assertThat(w.get("labels")).isEqualTo(Map.of("app", "x y\uFFFDz"));
+  }
+
+  @Test
+  @DisplayName(
       "manifests with the carve-out: exit 0; a probe-shaped hole: exit 1 naming the policy (JSON)")
   void manifests(@TempDir Path dir) throws Exception {
     Path set = Files.createDirectories(dir.resolve("set"));
