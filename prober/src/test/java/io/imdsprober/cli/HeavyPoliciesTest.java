@@ -159,6 +159,19 @@ class HeavyPoliciesTest {
 
     Awaitility.await("the first sweep is on /metrics")
         .atMost(Duration.ofSeconds(60))
+        .failFast(
+            "serve exited",
+            () -> {
+              if (!p.isAlive()) {
+                throw new AssertionError(
+                    "serve exited "
+                        + p.exitValue()
+                        + ": "
+                        + tail(Files.readString(dir.resolve("serve.log")))
+                        + tail(Files.readString(dir.resolve("serve.log.err"))));
+              }
+              return false;
+            })
         .pollInterval(Duration.ofMillis(500))
         .ignoreExceptions()
         .until(
