@@ -6,7 +6,10 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.imdsprober.policy.PolicyWeight;
+import io.imdsprober.sweep.ClusterPolicies;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,11 +32,20 @@ import org.slf4j.LoggerFactory;
  * gone}). Objects of the informers' first list are not changes (their UIDs are set aside once the
  * informer has synced; an "added" before that is the first list's). fabric8's informers re-list and
  * re-watch after a dropped watch and tell what changed meanwhile, so a drop loses nothing.
+ *
+ * <p>Weight is bounded (DESIGN.md): the policy informer lists a few policies per page ({@link
+ * ClusterPolicies#POLICY_PAGE}) and holds each trimmed to what the evaluator reads, or, over a
+ * per-policy cap, as a stub without its peers ({@link PolicyWeight#trim}); a change counts when the
+ * trimmed spec changes. The namespace informer lists in pages too.
  */
 public final class ChangeWatcher implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ChangeWatcher.class);
 
+  /** Namespaces per list call (a namespace is small; thousands of them are not). */
+  static final long NAMESPACE_PAGE = 500;
+
   private final KubernetesClient client;
+  private final PolicyWeight.Caps caps;
   private final Clock clock;
   private final BiConsumer<String, Instant> changed;
   private final Consumer<String> gone;
@@ -46,13 +58,16 @@ public final class ChangeWatcher implements AutoCloseable {
   /**
    * @param changed told a namespace to re-probe and when the change was seen
    * @param gone told a namespace that was deleted
+   * @param caps the weight caps, for the policies held
    */
   public ChangeWatcher(
       KubernetesClient client,
       Clock clock,
       BiConsumer<String, Instant> changed,
-      Consumer<String> gone) {
+      Consumer<String> gone,
+      PolicyWeight.Caps caps) {
     this.client = client;
+    this.caps = caps;
     this.clock = clock;
     this.changed = changed;
     this.gone = gone;
@@ -64,7 +79,15 @@ public final class ChangeWatcher implements AutoCloseable {
    * attempt, and never stops serve; changes count from each informer's first successful list.
    */
   public void start() {
-    policies = client.network().v1().networkPolicies().inAnyNamespace().runnableInformer(0);
+    policies =
+        client
+            .network()
+            .v1()
+            .networkPolicies()
+            .inAnyNamespace()
+            .withLimit(ClusterPolicies.POLICY_PAGE)
+            .runnableInformer(0);
+    policies.itemStore(new TrimmingStore(caps));
     policies.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -76,7 +99,8 @@ public final class ChangeWatcher implements AutoCloseable {
 
           @Override
           public void onUpdate(NetworkPolicy before, NetworkPolicy after) {
-            if (!Objects.equals(before.getSpec(), after.getSpec())) {
+            // before is held trimmed, after is as it came: compare what the evaluator reads
+            if (!PolicyWeight.sameReading(before, after, caps)) {
               seen(after.getMetadata().getNamespace(), "NetworkPolicy " + name(after) + " changed");
             }
           }
@@ -86,7 +110,7 @@ public final class ChangeWatcher implements AutoCloseable {
             seen(p.getMetadata().getNamespace(), "NetworkPolicy " + name(p) + " deleted");
           }
         });
-    namespaces = client.namespaces().runnableInformer(0);
+    namespaces = client.namespaces().withLimit(NAMESPACE_PAGE).runnableInformer(0);
     namespaces.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -184,6 +208,21 @@ public final class ChangeWatcher implements AutoCloseable {
           });
     }
     return out;
+  }
+
+  /** The informer's store, holding each policy as {@link PolicyWeight#trim} makes it. */
+  static final class TrimmingStore extends BasicItemStore<NetworkPolicy> {
+    private final PolicyWeight.Caps caps;
+
+    TrimmingStore(PolicyWeight.Caps caps) {
+      super(Cache::metaNamespaceKeyFunc);
+      this.caps = caps;
+    }
+
+    @Override
+    public NetworkPolicy put(String key, NetworkPolicy obj) {
+      return super.put(key, PolicyWeight.trim(obj, caps));
+    }
   }
 
   @Override

@@ -104,6 +104,7 @@ public final class PolicyCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     List<? extends HasMetadata> objects;
     ForeignPolicies foreign;
+    Map<String, List<String>> undecided = Map.of();
     try {
       if (manifests != null) {
         objects = ManifestFiles.read(manifests);
@@ -112,6 +113,7 @@ public final class PolicyCommand implements Callable<Integer> {
         ClusterPolicies.Listing listing = live();
         objects = listing.objects();
         foreign = listing.foreign();
+        undecided = listing.undecided();
       }
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
@@ -147,6 +149,13 @@ public final class PolicyCommand implements Callable<Integer> {
               + e.getKey()
               + "; this prediction reads NetworkPolicies only");
     }
+    for (Map.Entry<String, List<String>> e : undecided.entrySet()) {
+      err.println(
+          "warning: incomplete: namespace "
+              + e.getKey()
+              + " is not evaluated: "
+              + String.join("; ", e.getValue()));
+    }
     if (fix) {
       Remediation remediation = Remediation.of(objects, destinations);
       remediation.notes().forEach(n -> err.println("fix: " + n));
@@ -171,7 +180,7 @@ public final class PolicyCommand implements Callable<Integer> {
             common.kubeconfig, common.context, config, CommonOptions.userAgent())) {
       String server = String.valueOf(client.getMasterUrl());
       try {
-        return ClusterPolicies.list(client);
+        return ClusterPolicies.list(client, io.imdsprober.policy.PolicyWeight.Caps.of(config));
       } catch (KubernetesClientException e) {
         throw new ConfigException(
             ApiErrors.describe("list pods and network policies in all namespaces", server, e), e);

@@ -211,6 +211,35 @@ public final class Keys {
           "ok|blocked|any (annotation imds-prober.io/expect-egress)",
           word(Expectations.Egress.class));
 
+  public static final Key<Integer> POLICY_MAX_PEERS_PER_POLICY =
+      new Key<>(
+          "policy.maxPeersPerPolicy",
+          5000,
+          "A NetworkPolicy with more egress peers (to entries and ipBlock excepts) is not read: its"
+              + " namespace's prediction is incomplete",
+          integer(1, 10_000_000));
+  public static final Key<Integer> POLICY_MAX_BYTES_PER_POLICY =
+      new Key<>(
+          "policy.maxBytesPerPolicy",
+          524288,
+          "A NetworkPolicy whose evaluated strings (selectors, CIDRs, ports) are longer in all is"
+              + " not read: its namespace's prediction is incomplete",
+          integer(1, 1_000_000_000));
+  public static final Key<Integer> POLICY_MAX_PEERS_PER_NAMESPACE =
+      new Key<>(
+          "policy.maxPeersPerNamespace",
+          20000,
+          "Beyond this many egress peers in one namespace's NetworkPolicies, its prediction is"
+              + " incomplete",
+          integer(1, 100_000_000));
+  public static final Key<Integer> POLICY_MAX_BYTES_PER_NAMESPACE =
+      new Key<>(
+          "policy.maxBytesPerNamespace",
+          2097152,
+          "Beyond this many evaluated bytes in one namespace's NetworkPolicies, its prediction is"
+              + " incomplete",
+          integer(1, 2_000_000_000));
+
   public static final Key<Integer> API_RETRIES =
       new Key<>(
           "api.retries",
@@ -369,6 +398,10 @@ public final class Keys {
           EXPECT_METADATA,
           EXPECT_DNS,
           EXPECT_EGRESS,
+          POLICY_MAX_PEERS_PER_POLICY,
+          POLICY_MAX_BYTES_PER_POLICY,
+          POLICY_MAX_PEERS_PER_NAMESPACE,
+          POLICY_MAX_BYTES_PER_NAMESPACE,
           API_RETRIES,
           API_RETRY_INTERVAL,
           API_REQUEST_TIMEOUT,

@@ -53,6 +53,10 @@ import java.util.TreeMap;
  * @param invalid the policies the evaluator cannot read, each as {@code ns/name: why}: invalid to
  *     it, or holding an IPv4-mapped IPv6 block whose IPv4 reading (a CNI's, not the API server's)
  *     holds a metadata target ({@link EgressPolicies#mapped})
+ * @param undecided why the namespace's NetworkPolicies were not read at all: a policy or the
+ *     namespace over a weight cap ({@link PolicyWeight}), named with the cap. The prediction is
+ *     then incomplete: no target is predicted ({@code unknown}), no workload is listed, and no
+ *     drift or exposure is claimed from it
  */
 public record Comparison(
     Set<Drift> drift,
@@ -63,7 +67,8 @@ public record Comparison(
     List<String> unknownKinds,
     List<Target> targets,
     List<WorkloadReach> workloads,
-    List<String> invalid) {
+    List<String> invalid,
+    List<String> undecided) {
 
   /** A disagreement between prediction and observation, or a reason not to trust either. */
   public enum Drift implements FactWord {
@@ -73,7 +78,10 @@ public record Comparison(
     BLOCKED_ELSEWHERE,
     /** A policy's pod selector names the probe's labels: it exists to treat the probe apart. */
     PROBE_TARGETED,
-    /** Policy kinds the evaluator does not know exist: the prediction is not trusted. */
+    /**
+     * Policy kinds the evaluator does not know exist, or the namespace's NetworkPolicies are over a
+     * weight cap: the prediction is not trusted.
+     */
     INCOMPLETE,
     /**
      * A NetworkPolicy the evaluator cannot read (named): the pods it may select get no certain
@@ -99,6 +107,7 @@ public record Comparison(
     targets = List.copyOf(targets);
     workloads = List.copyOf(workloads);
     invalid = List.copyOf(invalid);
+    undecided = List.copyOf(undecided);
   }
 
   /** Without per-target answers, workloads or invalid policies (a summary, as tests give it). */
@@ -116,6 +125,7 @@ public record Comparison(
         probeTargeted,
         probeAllowed,
         unknownKinds,
+        List.of(),
         List.of(),
         List.of(),
         List.of());
@@ -150,6 +160,26 @@ public record Comparison(
       List<? extends HasMetadata> objects,
       List<Destination> metadata,
       List<String> unknownKinds) {
+    return of(namespace, observed, facts, probeLabels, objects, metadata, unknownKinds, List.of());
+  }
+
+  /**
+   * The same, for a namespace whose NetworkPolicies may be over a weight cap.
+   *
+   * @param undecided why its NetworkPolicies were not read (empty: they were)
+   */
+  public static Comparison of(
+      String namespace,
+      Verdict observed,
+      List<MetadataFact> facts,
+      Map<String, String> probeLabels,
+      List<? extends HasMetadata> objects,
+      List<Destination> metadata,
+      List<String> unknownKinds,
+      List<String> undecided) {
+    if (!undecided.isEmpty()) {
+      return unread(observed, facts, metadata, unknownKinds, undecided);
+    }
     List<NetworkPolicy> policies = new ArrayList<>();
     for (HasMetadata o : objects) {
       if (o instanceof NetworkPolicy p) {
@@ -216,7 +246,41 @@ public record Comparison(
         unknownKinds,
         targets,
         fold.workloads(),
-        invalid);
+        invalid,
+        List.of());
+  }
+
+  /**
+   * A namespace whose policies were not read (over a weight cap): incomplete, each target's
+   * prediction unknown beside what the probe saw, no workload listed.
+   */
+  private static Comparison unread(
+      Verdict observed,
+      List<MetadataFact> facts,
+      List<Destination> metadata,
+      List<String> unknownKinds,
+      List<String> undecided) {
+    boolean judged =
+        observed == Verdict.EXPOSED
+            || observed == Verdict.REACHABLE
+            || observed == Verdict.PROTECTED
+            || observed == Verdict.DEGRADED;
+    List<Target> targets = new ArrayList<>();
+    for (Destination d : metadata) {
+      Observed seen = judged ? Observed.of(factFor(facts, d), ipv6(d)) : Observed.NONE;
+      targets.add(new Target(d, Outcome.UNKNOWN, seen));
+    }
+    return new Comparison(
+        EnumSet.of(Drift.INCOMPLETE),
+        List.of(),
+        false,
+        List.of(),
+        Outcome.UNKNOWN,
+        unknownKinds,
+        targets,
+        List.of(),
+        List.of(),
+        undecided);
   }
 
   /** Allowed when one target is, unknown when one is and none allowed, denied otherwise. */

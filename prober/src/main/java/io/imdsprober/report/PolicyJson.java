@@ -14,7 +14,9 @@ import tools.jackson.core.JsonGenerator;
  * ({@code probe}, {@code mayReach}, {@code drift}, {@code probeTargeted}, {@code unknownKinds}):
  * {@code targets}, each metadata destination with the probe's prediction and observation; {@code
  * workloads}, each workload that may reach one, by owner with every label set its pods carry; and
- * {@code invalid}, the policies the evaluator cannot read ({@code ns/name: why}).
+ * {@code invalid}, the policies the evaluator cannot read ({@code ns/name: why}); and {@code
+ * undecided}, why the namespace's policies were not read at all (a weight cap, named), which makes
+ * the prediction {@code incomplete}.
  */
 final class PolicyJson {
   private PolicyJson() {}
@@ -57,6 +59,7 @@ final class PolicyJson {
     }
     g.writeEndArray();
     strings(g, "invalid", c.invalid());
+    strings(g, "undecided", c.undecided());
   }
 
   private static void strings(JsonGenerator g, String name, List<String> values) {

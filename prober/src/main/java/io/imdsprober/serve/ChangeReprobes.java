@@ -106,7 +106,8 @@ final class ChangeReprobes implements AutoCloseable {
               if (active.getAsBoolean()) {
                 metrics.forget(ns);
               }
-            });
+            },
+            io.imdsprober.policy.PolicyWeight.Caps.of(config));
   }
 
   void start() {

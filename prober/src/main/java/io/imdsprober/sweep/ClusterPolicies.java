@@ -4,18 +4,24 @@ import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIGroupList;
 import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodList;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.imdsprober.policy.ForeignPolicies;
 import io.imdsprober.policy.ForeignPolicies.Kind;
+import io.imdsprober.policy.PolicyTally;
+import io.imdsprober.policy.PolicyWeight;
 import io.imdsprober.policy.Workloads;
 import io.imdsprober.policy.Workloads.Workload;
 import java.util.ArrayList;
@@ -26,16 +32,31 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What a policy decision reads from the cluster, in two list calls for the whole cluster: pods
+ * What a policy decision reads from the cluster, for the whole cluster or some namespaces: pods
  * (page by page, one slim pod per workload label set, so memory grows with label sets and not with
- * pods) and NetworkPolicies; plus one discovery call for the policy kinds of CNIs and of the admin
- * policy API, which the evaluator does not read (a list each only where the API server serves
- * them). Pods that carry the probe's labels are kept: labels are a tenant's to set, so leaving them
- * out would let a tenant hide a workload by labelling it like a probe (and a probe pod left from an
- * earlier sweep is predicted exactly as this sweep's probe, so it never makes a namespace exposed).
+ * pods) and NetworkPolicies (a few per page, each trimmed to what the evaluator reads and weighed
+ * against the caps of {@link PolicyWeight} as it comes); plus one discovery call for the policy
+ * kinds of CNIs and of the admin policy API, which the evaluator does not read (a paged list each
+ * only where the API server serves them). A namespace over a weight cap keeps neither policies nor
+ * pods: its prediction is incomplete, with the cap named ({@link Listing#undecided}). Pods that
+ * carry the probe's labels are kept: labels are a tenant's to set, so leaving them out would let a
+ * tenant hide a workload by labelling it like a probe (and a probe pod left from an earlier sweep
+ * is predicted exactly as this sweep's probe, so it never makes a namespace exposed).
  */
 public final class ClusterPolicies {
   private ClusterPolicies() {}
+
+  /**
+   * NetworkPolicies (and foreign policy objects) per list call: one can be about 1 MB, so a page of
+   * five is a few MB of heap while it is parsed, whatever the cluster holds.
+   */
+  public static final long POLICY_PAGE = 5;
+
+  /**
+   * Pods per list call: a pod is a few KB, but a tenant can write up to about 1 MB of annotations
+   * on one, so a page stays small (a few dozen MB at the very worst while it is parsed).
+   */
+  public static final long POD_PAGE = 50;
 
   /**
    * What was read.
@@ -45,15 +66,20 @@ public final class ClusterPolicies {
    * @param foreign where foreign policy kinds may act: the prediction there is incomplete
    * @param served the foreign policy kinds the API server serves, by group/version (the discovery,
    *     which a re-probe may reuse)
+   * @param undecided the namespaces over a weight cap, each with its reasons (the policy and the
+   *     cap named): their prediction is incomplete, and none of their objects is held
    */
   public record Listing(
-      List<HasMetadata> objects, ForeignPolicies foreign, Map<Kind, String> served) {}
+      List<HasMetadata> objects,
+      ForeignPolicies foreign,
+      Map<Kind, String> served,
+      Map<String, List<String>> undecided) {}
 
   /**
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when a list is refused
    */
-  public static Listing list(KubernetesClient client) {
-    return list(client, null, null, null);
+  public static Listing list(KubernetesClient client, PolicyWeight.Caps caps) {
+    return list(client, null, null, null, caps);
   }
 
   /**
@@ -64,34 +90,75 @@ public final class ClusterPolicies {
    * @param watched the NetworkPolicies of {@code namespaces} as a watch holds them, or null to list
    *     them
    * @param served the foreign kinds served, from an earlier discovery, or null to discover them now
+   * @param caps the weight caps
    */
   public static Listing list(
       KubernetesClient client,
       Set<String> namespaces,
       List<? extends HasMetadata> watched,
-      Map<Kind, String> served) {
+      Map<Kind, String> served,
+      PolicyWeight.Caps caps) {
     Map<Workload, HasMetadata> firstPods = new LinkedHashMap<>();
-    List<HasMetadata> objects = new ArrayList<>();
+    PolicyTally policies = new PolicyTally(caps);
     if (namespaces == null) {
       pods(client.pods().inAnyNamespace(), firstPods);
-      objects.addAll(firstPods.values());
-      objects.addAll(client.network().v1().networkPolicies().inAnyNamespace().list().getItems());
+      policies(client.network().v1().networkPolicies().inAnyNamespace(), policies);
     } else {
       for (String ns : namespaces) {
         pods(client.pods().inNamespace(ns), firstPods);
         if (watched == null) {
-          objects.addAll(client.network().v1().networkPolicies().inNamespace(ns).list().getItems());
+          policies(client.network().v1().networkPolicies().inNamespace(ns), policies);
         }
       }
       if (watched != null) {
-        objects.addAll(watched);
+        for (HasMetadata o : watched) {
+          if (o instanceof NetworkPolicy p) {
+            policies.add(p);
+          }
+        }
       }
-      objects.addAll(firstPods.values());
     }
+    Map<String, List<String>> undecided = policies.undecided();
+    List<HasMetadata> objects = new ArrayList<>();
+    for (HasMetadata pod : firstPods.values()) {
+      if (!undecided.containsKey(pod.getMetadata().getNamespace())) {
+        objects.add(pod);
+      }
+    }
+    objects.addAll(policies.kept());
     Map<Kind, String> kinds = served == null ? served(client) : served;
     Set<Kind> unlistable = new LinkedHashSet<>();
     objects.addAll(foreign(client, kinds, unlistable));
-    return new Listing(objects, ForeignPolicies.of(objects, unlistable), kinds);
+    return new Listing(objects, ForeignPolicies.of(objects, unlistable), kinds, undecided);
+  }
+
+  /** NetworkPolicies a few at a time ({@link #POLICY_PAGE}), each weighed as it comes. */
+  private static void policies(
+      io.fabric8.kubernetes.client.dsl.Listable<NetworkPolicyList> list, PolicyTally into) {
+    String next = null;
+    do {
+      next = policyPage(list, next, into);
+    } while (next != null);
+  }
+
+  /**
+   * One page, weighed; the next page's token. A page of 1 MB policies is tens of MB parsed: it is
+   * held by this call only, so that it is garbage before the next page is read.
+   */
+  private static String policyPage(
+      io.fabric8.kubernetes.client.dsl.Listable<NetworkPolicyList> list,
+      String next,
+      PolicyTally into) {
+    NetworkPolicyList page =
+        list.list(new ListOptionsBuilder().withLimit(POLICY_PAGE).withContinue(next).build());
+    page.getItems().forEach(into::add);
+    return continueOf(page);
+  }
+
+  /** The continue token of a page, or null after the last one. */
+  private static String continueOf(KubernetesResourceList<?> page) {
+    String next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+    return next == null || next.isEmpty() ? null : next;
   }
 
   /**
@@ -104,15 +171,16 @@ public final class ClusterPolicies {
       Map<Workload, HasMetadata> firstPods) {
     String next = null;
     do {
-      PodList page = pods.list(new ListOptionsBuilder().withLimit(500L).withContinue(next).build());
+      PodList page =
+          pods.list(new ListOptionsBuilder().withLimit(POD_PAGE).withContinue(next).build());
       for (Pod pod : page.getItems()) {
         Workload w = Workloads.workload(pod);
         if (w != null) {
           firstPods.computeIfAbsent(w, k -> slim(pod));
         }
       }
-      next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
-    } while (next != null && !next.isEmpty());
+      next = continueOf(page);
+    } while (next != null);
   }
 
   /**
@@ -154,8 +222,9 @@ public final class ClusterPolicies {
   }
 
   /**
-   * The objects of the foreign policy kinds served: one list per kind. A kind the prober may not
-   * list (RBAC grants it NetworkPolicies only) goes to {@code unlistable}.
+   * The objects of the foreign policy kinds served: one paged list per kind, of which only names
+   * are kept. A kind the prober may not list (RBAC grants it NetworkPolicies only) goes to {@code
+   * unlistable}.
    */
   private static List<HasMetadata> foreign(
       KubernetesClient client, Map<Kind, String> served, Set<Kind> unlistable) {
@@ -173,21 +242,26 @@ public final class ClusterPolicies {
               .build();
       try {
         var resource = client.genericKubernetesResources(context);
-        List<GenericKubernetesResource> items =
-            k.namespaced()
-                ? resource.inAnyNamespace().list().getItems()
-                : resource.list().getItems();
-        for (GenericKubernetesResource item : items) {
-          GenericKubernetesResource slim = new GenericKubernetesResource();
-          slim.setApiVersion(groupVersion);
-          slim.setKind(k.kind());
-          slim.setMetadata(
-              new ObjectMetaBuilder()
-                  .withName(item.getMetadata().getName())
-                  .withNamespace(item.getMetadata().getNamespace())
-                  .build());
-          out.add(slim);
-        }
+        io.fabric8.kubernetes.client.dsl.Listable<GenericKubernetesResourceList> lister =
+            k.namespaced() ? resource.inAnyNamespace() : resource;
+        String next = null;
+        do {
+          GenericKubernetesResourceList page =
+              lister.list(
+                  new ListOptionsBuilder().withLimit(POLICY_PAGE).withContinue(next).build());
+          for (GenericKubernetesResource item : page.getItems()) {
+            GenericKubernetesResource slim = new GenericKubernetesResource();
+            slim.setApiVersion(groupVersion);
+            slim.setKind(k.kind());
+            slim.setMetadata(
+                new ObjectMetaBuilder()
+                    .withName(item.getMetadata().getName())
+                    .withNamespace(item.getMetadata().getNamespace())
+                    .build());
+            out.add(slim);
+          }
+          next = continueOf(page);
+        } while (next != null);
       } catch (KubernetesClientException refused) {
         if (refused.getCode() != 403) {
           throw refused;

@@ -70,7 +70,8 @@ public final class PolicyPredictions {
               probeLabels,
               byNamespace.getOrDefault(r.namespace(), List.of()),
               destinations,
-              listing.foreign().in(r.namespace()));
+              listing.foreign().in(r.namespace()),
+              listing.undecided().getOrDefault(r.namespace(), List.of()));
       out.add(r.withPolicy(c.exposed() ? exposed(r, c) : r.judgement(), c));
     }
     return out;

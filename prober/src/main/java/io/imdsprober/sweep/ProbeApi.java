@@ -73,7 +73,7 @@ final class ProbeApi {
         });
   }
 
-  /** The cluster's workloads (slim pods) and NetworkPolicies: two list calls. */
+  /** The cluster's workloads (slim pods) and NetworkPolicies, page by page, under the caps. */
   ClusterPolicies.Listing workloadsAndPolicies(
       java.util.Set<String> namespaces,
       List<? extends io.fabric8.kubernetes.api.model.HasMetadata> watched,
@@ -81,7 +81,13 @@ final class ProbeApi {
     return call(
         "list pods and network policies in "
             + (namespaces == null ? "all namespaces" : "namespaces " + namespaces),
-        () -> ClusterPolicies.list(client, namespaces, watched, served));
+        () ->
+            ClusterPolicies.list(
+                client,
+                namespaces,
+                watched,
+                served,
+                io.imdsprober.policy.PolicyWeight.Caps.of(config)));
   }
 
   List<Node> nodes() {

@@ -126,7 +126,8 @@ class SweepCommandTest {
             "unknownKinds",
             "targets",
             "workloads",
-            "invalid")
+            "invalid",
+            "undecided")
         .containsAllEntriesOf(
             Map.of(
                 "probe",
@@ -149,7 +150,8 @@ class SweepCommandTest {
             "unknownKinds",
             "targets",
             "workloads",
-            "invalid")
+            "invalid",
+            "undecided")
         .containsAllEntriesOf(
             Map.of(
                 "probe",

@@ -62,7 +62,9 @@ class ClusterPoliciesLabelSetsTest extends SweepTestCase {
       pod("pg-b" + i, Map.of("app", "pg"), false);
     }
 
-    List<HasMetadata> objects = ClusterPolicies.list(fx.cluster.admin).objects();
+    List<HasMetadata> objects =
+        ClusterPolicies.list(fx.cluster.admin, io.imdsprober.policy.PolicyWeight.Caps.DEFAULT)
+            .objects();
 
     List<Pod> pods = objects.stream().filter(o -> o instanceof Pod).map(o -> (Pod) o).toList();
     assertThat(pods)

@@ -32,7 +32,8 @@ import java.util.function.Predicate;
 /**
  * The fabric8 mock API server in CRUD mode (expectations answered first), on loopback only, with a
  * kubeconfig that names it and a record of every request the prober made (told apart from the fake
- * kubelet's by the prober's User-Agent).
+ * kubelet's by the prober's User-Agent). Lists are paged as the API server pages them ({@link
+ * ListPaging}).
  */
 public final class MockCluster implements AutoCloseable {
   public static final String PROBER_AGENT = "imds-prober/test";
@@ -65,7 +66,8 @@ public final class MockCluster implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             responses,
-            new Faults(new EventFieldSelectors(new KubernetesMixedDispatcher(responses))),
+            new Faults(
+                new ListPaging(new EventFieldSelectors(new KubernetesMixedDispatcher(responses)))),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     admin = server.createClient();

@@ -258,7 +258,7 @@ class SweepPolicyTest extends SweepTestCase {
         .server
         .expect()
         .get()
-        .withPath("/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies")
+        .withPath("/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies?limit=5")
         .andReturn(
             403,
             MockCluster.status(
