@@ -131,7 +131,9 @@ class ProbeAgentNetnsTest {
     lab.policy(V4, "blackhole");
     MetadataFact m = only(probe("--metadata", V4 + ":80"));
     assertThat(m.tcp()).isEqualTo(TcpResult.TIMEOUT);
-    assertThat(m.connectMs()).isBetween(900L, 2500L);
+    // after the connect timeout (1 s), never before: the word is earned; no tight upper figure
+    // (a loaded machine may answer late), only that it is not the whole check's bound
+    assertThat(m.connectMs()).isBetween(900L, 5000L);
     assertThat(m.attempts()).isEqualTo(1);
     assertThat(m.http()).isNull();
     assertThat(lab.imds.since(imdsMark)).noneMatch(e -> e.startsWith("ACCEPT"));
@@ -143,7 +145,7 @@ class ProbeAgentNetnsTest {
     lab.imds.send("profile none");
     MetadataFact m = only(probe("--metadata", V4 + ":80"));
     assertThat(m.tcp()).isEqualTo(TcpResult.REFUSED);
-    assertThat(m.connectMs()).isLessThan(900L);
+    assertThat(m.connectMs()).as("told before the 1 s connect timeout").isLessThan(1000L);
   }
 
   @Test
@@ -153,7 +155,9 @@ class ProbeAgentNetnsTest {
     lab.policy("100.100.100.200", "prohibit");
     Facts facts = probe("--metadata", V4 + ":80", "--metadata", "100.100.100.200:80");
     assertThat(facts.metadata()).extracting(MetadataFact::tcp).containsOnly(TcpResult.UNREACHABLE);
-    assertThat(facts.metadata()).allSatisfy(m -> assertThat(m.connectMs()).isLessThan(900L));
+    assertThat(facts.metadata())
+        .as("told before the 1 s connect timeout")
+        .allSatisfy(m -> assertThat(m.connectMs()).isLessThan(1000L));
   }
 
   @Test
@@ -270,7 +274,8 @@ class ProbeAgentNetnsTest {
     try {
       MetadataFact none = only(probe("--metadata", "[fd00:ec2::254]:80"));
       assertThat(none.tcp()).isEqualTo(TcpResult.UNREACHABLE);
-      assertThat(none.connectMs()).isLessThan(100L);
+      // "at once": an answer from the kernel, not the connect timeout (3 s) running out
+      assertThat(none.connectMs()).isLessThan(1500L);
     } finally {
       lab.in(lab.pod, "ip", "-6", "route", "add", "default", "via", "2001:db8:2::1");
     }
@@ -321,9 +326,10 @@ class ProbeAgentNetnsTest {
             EgressResult.TLS,
             EgressResult.UNREACHABLE);
     assertThat(facts.egress().get(0).http()).isEqualTo(204);
-    // a dropped metadata target, a silent DNS server and a silent egress host, each 2 s: at once
+    // a dropped metadata target, a silent DNS server and a silent egress host, each 2 s: run at
+    // once, the probe takes one timeout, not their sum (6 s)
     assertThat(facts.metadata().get(0).tcp()).isEqualTo(TcpResult.TIMEOUT);
-    assertThat(facts.elapsedMs()).isLessThan(3500L);
+    assertThat(facts.elapsedMs()).isLessThan(6000L);
   }
 
   @Test
@@ -336,7 +342,7 @@ class ProbeAgentNetnsTest {
       AgentRun run =
           lab.probe(
               List.of(
-                  "--connect-timeout", "1s",
+                  "--connect-timeout", "2s",
                   "--metadata", V4 + ":80",
                   "--egress-url", "https://" + ProbeLab.EGRESS_HOST + "/"),
               List.of(),
@@ -348,7 +354,9 @@ class ProbeAgentNetnsTest {
           .as("errors: %s", facts.errors())
           .extracting(EgressFact::result)
           .containsExactly(EgressResult.DNS);
-      assertThat(facts.elapsedMs()).isLessThan(2500L);
+      // concurrent: one 2 s timeout, where one after another (metadata 2 s, DNS 2 s, egress's
+      // name bound 1.5 s) would take 5.5 s
+      assertThat(facts.elapsedMs()).isLessThan(5000L);
     } finally {
       lab.blockDns(false);
     }
