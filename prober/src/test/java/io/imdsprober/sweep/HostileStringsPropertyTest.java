@@ -287,7 +287,8 @@ class HostileStringsPropertyTest {
                     List.of(
                         new WorkloadReach.LabelSet(
                             h.labels(), false, List.of("169.254.169.254:80/TCP"), p)))),
-            List.of(p.get(1) + ": " + p.get(2)));
+            List.of(p.get(1) + ": " + p.get(2)),
+            List.of("NetworkPolicy " + p.get(0) + " over policy.maxPeersPerPolicy=5000"));
     all.add(judged.withPolicy(judged.judgement(), c).withPool(p.get(3)));
     return new SweepResult(id, Instant.parse("2026-11-27T10:10:10Z"), 1234, all, null);
   }
