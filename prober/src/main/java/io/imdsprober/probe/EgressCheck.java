@@ -48,9 +48,15 @@ final class EgressCheck {
 
   private final Duration timeout;
   private final BoundedDns dns;
+  private final SSLSocketFactory sockets;
 
+  /**
+   * Loads TLS (the default context: its trust store, which takes a while) here, on a check thread
+   * before any call's clock starts, so a slow start-up never reads as an egress timeout.
+   */
   EgressCheck(Duration timeout) {
     this.timeout = timeout;
+    this.sockets = (SSLSocketFactory) SSLSocketFactory.getDefault();
     // the name is resolved within 3/4 of the timeout: a dead resolver reads dns, not the call's
     // own timeout (the JDK's lookup would outlive it)
     this.dns = new BoundedDns(timeout.multipliedBy(3).dividedBy(4));
@@ -88,10 +94,7 @@ final class EgressCheck {
           new InetSocketAddress(address, port), (int) Math.max(1, left(start, timeout).toMillis()));
       Socket socket = raw;
       if (tls) {
-        SSLSocket ssl =
-            (SSLSocket)
-                ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                    .createSocket(raw, host, port, true);
+        SSLSocket ssl = (SSLSocket) sockets.createSocket(raw, host, port, true);
         SSLParameters params = ssl.getSSLParameters();
         params.setEndpointIdentificationAlgorithm("HTTPS");
         ssl.setSSLParameters(params);

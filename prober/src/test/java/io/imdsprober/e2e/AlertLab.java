@@ -377,7 +377,7 @@ public final class AlertLab implements AutoCloseable {
   private String proberConfig(TestCa ca, Duration interval, int port) {
     List<String> command = new ArrayList<>(JavaCommand.java());
     command.addAll(ca.trustFlags());
-    command.addAll(List.of("-cp", JavaCommand.classpath(), "io.imdsprober.cli.Main"));
+    command.addAll(List.of("-cp", JavaCommand.classpath(), "io.imdsprober.cli.Launcher"));
     StringBuilder list = new StringBuilder();
     for (String c : command) {
       list.append("\n    - '").append(c.replace("'", "''")).append('\'');
