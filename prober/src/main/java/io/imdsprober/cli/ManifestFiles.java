@@ -1,7 +1,6 @@
 package io.imdsprober.cli;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.config.ConfigException;
@@ -9,14 +8,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Reads Kubernetes objects from YAML and JSON files and directories as real manifest sets are
- * written: several documents per file, {@code kind: List}, any kinds (the caller picks what it
- * knows). A file or document that cannot be read is a configuration error naming the file and the
- * document's index.
+ * written: several documents per file, {@code kind: List}, typed lists as the API server returns
+ * them ({@code PodList}, {@code NetworkPolicyList}, ...: items carry no kind and take the list's),
+ * lists whose items carry no kind, JSON arrays of objects; any kinds (the caller picks what it
+ * knows). A file named on the command line that is not Kubernetes objects is a configuration error
+ * naming the file and the document's index; in a directory, such files and documents (a
+ * package.json, a Helm template or values file, a CI file) are skipped, each named once.
  */
 final class ManifestFiles {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -24,16 +28,33 @@ final class ManifestFiles {
   private ManifestFiles() {}
 
   /**
+   * What was read.
+   *
+   * @param objects the objects, in file and document order
+   * @param skipped one line per file or document of a directory that is not Kubernetes objects
+   */
+  record Read(List<HasMetadata> objects, List<String> skipped) {}
+
+  /**
    * @throws ConfigException naming the path, and the document index for a document
    */
-  static List<HasMetadata> read(List<Path> paths) {
+  static Read read(List<Path> paths) {
     List<HasMetadata> out = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
     for (Path path : paths) {
+      boolean named = !Files.isDirectory(path);
       for (Path file : files(path)) {
-        out.addAll(readFile(file));
+        try {
+          out.addAll(readFile(file, named ? null : skipped));
+        } catch (ConfigException e) {
+          if (named) {
+            throw e;
+          }
+          skipped.add(e.getMessage());
+        }
       }
     }
-    return out;
+    return new Read(out, skipped);
   }
 
   private static List<Path> files(Path path) {
@@ -57,12 +78,17 @@ final class ManifestFiles {
     }
   }
 
-  private static List<HasMetadata> readFile(Path file) {
+  /**
+   * The objects of one file.
+   *
+   * @param skipped where a document that is not Kubernetes objects is noted, or null to fail on it
+   */
+  private static List<HasMetadata> readFile(Path file, List<String> skipped) {
     String text;
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new ConfigException("--manifests " + file + ": cannot read it: " + e.getMessage(), e);
+      throw new ConfigException(file + ": cannot read it: " + e.getMessage(), e);
     }
     List<String> docs =
         file.toString().endsWith(".json") ? List.of(text) : List.of(text.split("(?m)^---.*$"));
@@ -72,22 +98,88 @@ final class ManifestFiles {
       if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) {
         continue;
       }
-      Object o;
       try {
-        o = SERIALIZATION.unmarshal(doc, KubernetesResource.class);
-      } catch (RuntimeException e) {
-        throw new ConfigException(
-            file + ": document " + i + ": not a Kubernetes object: " + firstLine(e), e);
-      }
-      if (o instanceof KubernetesList list) {
-        out.addAll(list.getItems());
-      } else if (o instanceof HasMetadata h) {
-        out.add(h);
-      } else {
-        throw new ConfigException(file + ": document " + i + ": not a Kubernetes object");
+        Object tree;
+        try {
+          tree = SERIALIZATION.unmarshal(doc, Object.class);
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException("does not parse: " + firstLine(e), e);
+        }
+        List<HasMetadata> objects = new ArrayList<>();
+        objects(tree, null, null, objects);
+        out.addAll(objects);
+      } catch (IllegalArgumentException e) {
+        String line = file + ": document " + i + ": not a Kubernetes object: " + e.getMessage();
+        if (skipped == null) {
+          throw new ConfigException(line, e);
+        }
+        skipped.add(line);
       }
     }
     return out;
+  }
+
+  /**
+   * The objects of a parsed document: an object, a list of any kind ({@code items}, each taking the
+   * list's kind when it names none: {@code PodList} gives {@code Pod}), or a JSON array.
+   *
+   * @throws IllegalArgumentException saying why it is not Kubernetes objects
+   */
+  @SuppressWarnings("unchecked")
+  private static void objects(
+      Object tree, String itemKind, String itemApiVersion, List<HasMetadata> out) {
+    if (tree instanceof List<?> array) {
+      for (Object o : array) {
+        objects(o, itemKind, itemApiVersion, out);
+      }
+      return;
+    }
+    if (!(tree instanceof Map<?, ?> raw)) {
+      throw new IllegalArgumentException("a " + describe(tree) + ", not an object");
+    }
+    Map<String, Object> map = new LinkedHashMap<>((Map<String, Object>) raw);
+    Object kind = map.get("kind");
+    if (kind == null && itemKind != null) {
+      map.put("kind", itemKind);
+      kind = itemKind;
+      if (map.get("apiVersion") == null && itemApiVersion != null) {
+        map.put("apiVersion", itemApiVersion);
+      }
+    }
+    if (kind == null && map.get("items") instanceof List<?> items) {
+      // a list object without a kind of its own: its items name theirs
+      objects(items, null, null, out);
+      return;
+    }
+    if (!(kind instanceof String k) || k.isBlank()) {
+      throw new IllegalArgumentException("no kind");
+    }
+    if (k.endsWith("List") && map.get("items") instanceof List<?> items) {
+      String of = k.equals("List") ? null : k.substring(0, k.length() - "List".length());
+      Object apiVersion = map.get("apiVersion");
+      objects(items, of, of == null || apiVersion == null ? null : apiVersion.toString(), out);
+      return;
+    }
+    if (map.get("apiVersion") == null) {
+      throw new IllegalArgumentException(k + " without apiVersion");
+    }
+    if (!(map.get("metadata") instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(k + " without metadata");
+    }
+    Object o;
+    try {
+      o = SERIALIZATION.convertValue(map, KubernetesResource.class);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(k + ": " + firstLine(e), e);
+    }
+    if (!(o instanceof HasMetadata h)) {
+      throw new IllegalArgumentException(k + " is not an object with metadata");
+    }
+    out.add(h);
+  }
+
+  private static String describe(Object o) {
+    return o == null ? "null" : o instanceof String ? "string" : o.getClass().getSimpleName();
   }
 
   private static String firstLine(Throwable e) {

@@ -105,9 +105,13 @@ public final class PolicyCommand implements Callable<Integer> {
     List<? extends HasMetadata> objects;
     ForeignPolicies foreign;
     Map<String, List<String>> undecided = Map.of();
+    int skipped = 0;
     try {
       if (manifests != null) {
-        objects = ManifestFiles.read(manifests);
+        ManifestFiles.Read read = ManifestFiles.read(manifests);
+        read.skipped().forEach(line -> err.println("warning: skipped " + line));
+        skipped = read.skipped().size();
+        objects = read.objects();
         foreign = ForeignPolicies.of(objects, Set.of());
       } else {
         ClusterPolicies.Listing listing = live();
@@ -166,7 +170,9 @@ public final class PolicyCommand implements Callable<Integer> {
                   .build()));
     } else {
       out.print(
-          output.equals("json") ? CoverageReport.json(coverage) : CoverageReport.table(coverage));
+          output.equals("json")
+              ? CoverageReport.json(coverage, skipped)
+              : CoverageReport.table(coverage));
     }
     out.flush();
     return coverage.anyReach() ? SweepResult.EXIT_EXPOSED : SweepResult.EXIT_OK;

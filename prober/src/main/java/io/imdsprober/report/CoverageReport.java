@@ -23,6 +23,14 @@ public final class CoverageReport {
   private CoverageReport() {}
 
   public static String json(Coverage c) {
+    return json(c, 0);
+  }
+
+  /**
+   * The JSON, with {@code skipped}: how many files or documents of a scanned directory were not
+   * Kubernetes objects (each named on stderr).
+   */
+  public static String json(Coverage c, int skipped) {
     StringWriter out = new StringWriter();
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
@@ -75,6 +83,7 @@ public final class CoverageReport {
         g.writeEndObject();
       }
       g.writeEndArray();
+      g.writeNumberProperty("skipped", skipped);
       g.writeEndObject();
     }
     return out + "\n";

@@ -1,0 +1,154 @@
+package io.imdsprober.cli;
+
+import static io.imdsprober.cli.PolicyCommandTest.CARVE_OUT;
+import static io.imdsprober.cli.PolicyCommandTest.DEPLOYMENT;
+import static io.imdsprober.cli.PolicyCommandTest.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code policy --manifests} as a CI gate reads what users have (issue 22, "A gate a CI can use"):
+ * what the API server returns (typed lists whose items carry no kind), lists and arrays, and a
+ * repository's directory with other files in it.
+ */
+class ManifestReadingTest {
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  /** The deployment and the carve-out as `kubectl get -o json` returns them: typed lists. */
+  private static String typedLists() {
+    Map<String, Object> deployment = JSON.unmarshal(DEPLOYMENT, Map.class);
+    Map<String, Object> policy = JSON.unmarshal(CARVE_OUT, Map.class);
+    deployment.remove("kind");
+    deployment.remove("apiVersion");
+    policy.remove("kind");
+    policy.remove("apiVersion");
+    return JSON.asJson(
+            Map.of("apiVersion", "apps/v1", "kind", "DeploymentList", "items", List.of(deployment)))
+        + "\n"
+        + JSON.asJson(
+            Map.of(
+                "apiVersion",
+                "networking.k8s.io/v1",
+                "kind",
+                "NetworkPolicyList",
+                "items",
+                List.of(policy)));
+  }
+
+  @Test
+  @DisplayName(
+      "typed lists (DeploymentList, NetworkPolicyList) whose items carry no kind: items take the"
+          + " list's kind and apiVersion, and the carve-out protects the deployment (exit 0)")
+  void typedListsFromTheApiServer(@TempDir Path dir) throws Exception {
+    String[] lists = typedLists().split("\n");
+    Path deployments = Files.writeString(dir.resolve("deployments.json"), lists[0]);
+    Path policies = Files.writeString(dir.resolve("policies.json"), lists[1]);
+    Cli.Result r =
+        Cli.run(
+            "policy",
+            "--manifests",
+            deployments.toString(),
+            "--manifests",
+            policies.toString(),
+            "--output",
+            "json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> workloads =
+        (List<Map<String, Object>>) json(r.out()).get("workloads");
+    assertThat(workloads)
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w).containsEntry("name", "web").containsEntry("isolated", true);
+            });
+  }
+
+  @Test
+  @DisplayName(
+      "kind: List, a list without a kind of its own, and a JSON array of objects are read alike;"
+          + " a kind: List item without a kind is exit 3 naming file and document, no stack trace")
+  void listsAndArrays(@TempDir Path dir) throws Exception {
+    String list =
+        "apiVersion: v1\nkind: List\nitems:\n"
+            + indent(DEPLOYMENT)
+            + indent(CARVE_OUT.replace("name: egress", "name: egress-list"));
+    Path a = Files.writeString(dir.resolve("list.yaml"), list);
+    Cli.Result listed = Cli.run("policy", "--manifests", a.toString(), "--output", "json");
+    assertThat(listed.exit()).as(listed.err()).isZero();
+
+    Path b =
+        Files.writeString(
+            dir.resolve("array.json"),
+            JSON.asJson(
+                List.of(
+                    JSON.unmarshal(DEPLOYMENT, Map.class), JSON.unmarshal(CARVE_OUT, Map.class))));
+    Cli.Result array = Cli.run("policy", "--manifests", b.toString(), "--output", "json");
+    assertThat(array.exit()).as(array.err()).isZero();
+
+    Path c = Files.writeString(dir.resolve("kindless.yaml"), "items:\n" + indent(DEPLOYMENT));
+    assertThat(Cli.run("policy", "--manifests", c.toString()).exit())
+        .as("a list without a kind whose items name theirs")
+        .isEqualTo(1);
+
+    Path d =
+        Files.writeString(
+            dir.resolve("bad-list.yaml"),
+            "apiVersion: v1\nkind: List\nitems:\n  - metadata: {name: x}\n");
+    Cli.Result bad = Cli.run("policy", "--manifests", d.toString());
+    assertThat(bad.exit()).isEqualTo(3);
+    assertThat(bad.err())
+        .contains(d.toString())
+        .contains("document 0")
+        .contains("no kind")
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  @DisplayName(
+      "a repository scanned as a directory: package.json, a Helm template and values file and a"
+          + " hidden CI file are skipped with one warning each and counted; the manifests are judged")
+  void directoryWithOtherFiles(@TempDir Path dir) throws Exception {
+    Path repo = Files.createDirectories(dir.resolve("repo"));
+    Files.writeString(repo.resolve("app.yaml"), DEPLOYMENT + "---\n" + CARVE_OUT);
+    Files.writeString(repo.resolve("package.json"), "{\"name\": \"web\", \"version\": \"1.0.0\"}");
+    Path chart = Files.createDirectories(repo.resolve("chart/templates"));
+    Files.writeString(
+        chart.resolve("deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n");
+    Files.writeString(repo.resolve("chart/values.yaml"), "replicas: 2\nimage: {tag: latest}\n");
+    Files.writeString(repo.resolve(".gitlab-ci.yml"), "stages: [test]\ntest:\n  script: [make]\n");
+    Cli.Result r = Cli.run("policy", "--manifests", repo.toString(), "--output", "json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err().lines().filter(l -> l.startsWith("warning: skipped ")))
+        .hasSize(4)
+        .anySatisfy(l -> assertThat(l).contains("package.json"))
+        .anySatisfy(l -> assertThat(l).contains("templates/deployment.yaml"))
+        .anySatisfy(l -> assertThat(l).contains("values.yaml"))
+        .anySatisfy(l -> assertThat(l).contains(".gitlab-ci.yml"));
+    assertThat(json(r.out())).containsEntry("skipped", 4);
+
+    Cli.Result named = Cli.run("policy", "--manifests", repo.resolve("package.json").toString());
+    assertThat(named.exit()).as("a file named on the command line must parse").isEqualTo(3);
+    assertThat(named.err()).contains("package.json").contains("not a Kubernetes object");
+  }
+
+  private static String indent(String yaml) {
+    StringBuilder sb = new StringBuilder();
+    boolean first = true;
+    for (String line : yaml.strip().split("\n")) {
+      sb.append(first ? "  - " : "    ").append(line).append('\n');
+      first = false;
+    }
+    return sb.toString();
+  }
+}
