@@ -32,8 +32,10 @@ final class ManifestFiles {
    *
    * @param objects the objects, in file and document order
    * @param skipped one line per file or document of a directory that is not Kubernetes objects
+   * @param duplicates one line per object named twice (same kind, namespace and name), naming both
+   *     places: the API server would keep one of them, so the evaluation of both is a guess
    */
-  record Read(List<HasMetadata> objects, List<String> skipped) {}
+  record Read(List<HasMetadata> objects, List<String> skipped, List<String> duplicates) {}
 
   /**
    * @throws ConfigException naming the path, and the document index for a document
@@ -41,20 +43,38 @@ final class ManifestFiles {
   static Read read(List<Path> paths) {
     List<HasMetadata> out = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
+    List<String> duplicates = new ArrayList<>();
+    Map<String, Path> seen = new LinkedHashMap<>();
     for (Path path : paths) {
       boolean named = !Files.isDirectory(path);
       for (Path file : files(path)) {
+        List<HasMetadata> objects;
         try {
-          out.addAll(readFile(file, named ? null : skipped));
+          objects = readFile(file, named ? null : skipped);
         } catch (ConfigException e) {
           if (named) {
             throw e;
           }
           skipped.add(e.getMessage());
+          continue;
         }
+        for (HasMetadata o : objects) {
+          String key =
+              o.getKind()
+                  + " "
+                  + (o.getMetadata().getNamespace() == null
+                      ? ""
+                      : o.getMetadata().getNamespace() + "/")
+                  + o.getMetadata().getName();
+          Path first = seen.putIfAbsent(key, file);
+          if (first != null) {
+            duplicates.add(key + " is in " + first + " and in " + file);
+          }
+        }
+        out.addAll(objects);
       }
     }
-    return new Read(out, skipped);
+    return new Read(out, skipped, duplicates);
   }
 
   private static List<Path> files(Path path) {

@@ -110,6 +110,7 @@ public final class PolicyCommand implements Callable<Integer> {
       if (manifests != null) {
         ManifestFiles.Read read = ManifestFiles.read(manifests);
         read.skipped().forEach(line -> err.println("warning: skipped " + line));
+        read.duplicates().forEach(line -> err.println("warning: duplicate: " + line));
         skipped = read.skipped().size();
         objects = read.objects();
         foreign = ForeignPolicies.of(objects, Set.of());

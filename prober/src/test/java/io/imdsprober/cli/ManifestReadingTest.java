@@ -151,4 +151,23 @@ class ManifestReadingTest {
     }
     return sb.toString();
   }
+
+  @Test
+  @DisplayName(
+      "the fix fed back beside the originals: two objects of the same kind, namespace and name are"
+          + " a warning naming both files, never a silent merge")
+  void duplicates(@TempDir Path dir) throws Exception {
+    Path set = Files.createDirectories(dir.resolve("set"));
+    Files.writeString(set.resolve("a-app.yaml"), DEPLOYMENT + "---\n" + CARVE_OUT);
+    Files.writeString(set.resolve("b-fix.yaml"), CARVE_OUT);
+    Cli.Result r = Cli.run("policy", "--manifests", set.toString());
+    assertThat(r.err().lines().filter(l -> l.startsWith("warning: duplicate: ")))
+        .singleElement()
+        .satisfies(
+            l ->
+                assertThat(l)
+                    .contains("NetworkPolicy shop/egress")
+                    .contains("a-app.yaml")
+                    .contains("b-fix.yaml"));
+  }
 }
