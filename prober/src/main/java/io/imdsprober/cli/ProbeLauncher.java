@@ -50,6 +50,27 @@ final class ProbeLauncher {
   }
 
   /**
+   * Whether an argument names an option, which picocli reads as one, never as the value of the
+   * option before it ({@code --dns-name --egress-url}: a missing value, not a name to resolve).
+   */
+  private static boolean isFlag(String arg) {
+    int eq = arg.indexOf('=');
+    String name = eq > 0 ? arg.substring(0, eq) : arg;
+    if (name.equals("-h")
+        || name.equals("-V")
+        || name.equals("--help")
+        || name.equals("--version")) {
+      return true;
+    }
+    for (ProbeFlags.Flag f : ProbeFlags.FLAGS) {
+      if (f.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The flags of {@code probe ARGS...} with the environment's and the defaults, or null when the
    * arguments are not plain {@code --flag value} / {@code --flag=value} pairs of known flags.
    *
@@ -74,7 +95,7 @@ final class ProbeLauncher {
         }
       }
       if (flag == null
-          || (eq < 0 && i + 1 >= args.length)
+          || (eq < 0 && (i + 1 >= args.length || isFlag(args[i + 1])))
           || (given.contains(flag) && !flag.list())) {
         return null;
       }

@@ -115,6 +115,8 @@ class ProbeLauncherTest {
         "probe --version",
         "probe --bogus 1",
         "probe --connect-timeout",
+        "probe --dns-name --egress-url https://a.test/",
+        "probe --metadata 127.0.0.1:1 --help",
         "probe --connect-timeout 1s --connect-timeout 2s",
         "probe --connect-timeout 0s",
         "probe --imdsv2-token maybe",
