@@ -17,6 +17,7 @@ import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.ClusterPolicies;
 import io.imdsprober.sweep.KubeConnection;
 import io.imdsprober.sweep.SweepResult;
+import io.imdsprober.sweep.Targets;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,6 +49,17 @@ import picocli.CommandLine.Spec;
     })
 public final class PolicyCommand implements Callable<Integer> {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final Set<String> DEFAULT_NAMESPACED =
+      Set.of(
+          "Pod",
+          "Deployment",
+          "ReplicaSet",
+          "StatefulSet",
+          "DaemonSet",
+          "Job",
+          "CronJob",
+          "ReplicationController",
+          "NetworkPolicy");
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -120,6 +132,14 @@ public final class PolicyCommand implements Callable<Integer> {
         foreign = listing.foreign();
         undecided = listing.undecided();
       }
+      Selected selected = selected(objects, foreign, common.load(Map.of(), Map.of()));
+      if (!selected.left().isEmpty()) {
+        err.println(
+            "note: namespaces left out by namespaces.include/namespaces.exclude: "
+                + String.join(", ", selected.left()));
+      }
+      objects = selected.objects();
+      foreign = selected.foreign();
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
       return SweepResult.EXIT_CONFIG;
@@ -177,6 +197,52 @@ public final class PolicyCommand implements Callable<Integer> {
     }
     out.flush();
     return coverage.anyReach() ? SweepResult.EXIT_EXPOSED : SweepResult.EXIT_OK;
+  }
+
+  /**
+   * The objects and foreign kinds of the namespaces a sweep would select, and the others' names.
+   */
+  private record Selected(
+      List<? extends HasMetadata> objects, ForeignPolicies foreign, Set<String> left) {}
+
+  /**
+   * Leaves out the namespaces {@code namespaces.include} and {@code namespaces.exclude} leave out
+   * of sweeps (by default kube-system, kube-public, kube-node-lease): their objects (policies there
+   * select only their own pods) and their foreign policy kinds. Cluster-scoped objects stay.
+   */
+  private static Selected selected(
+      List<? extends HasMetadata> objects, ForeignPolicies foreign, Config config) {
+    Set<String> left = new java.util.TreeSet<>();
+    List<HasMetadata> kept = new ArrayList<>();
+    for (HasMetadata o : objects) {
+      String ns = o.getMetadata() == null ? null : o.getMetadata().getNamespace();
+      String name;
+      if (o instanceof io.fabric8.kubernetes.api.model.Namespace n) {
+        name = n.getMetadata().getName();
+      } else if (ns != null) {
+        name = ns;
+      } else {
+        // a workload or NetworkPolicy without a namespace is in default; cluster kinds stay
+        name = DEFAULT_NAMESPACED.contains(o.getKind()) ? "default" : null;
+      }
+      if (name != null && !Targets.nameSelected(name, config)) {
+        left.add(name);
+      } else {
+        kept.add(o);
+      }
+    }
+    Map<String, Set<String>> byNamespace = new java.util.LinkedHashMap<>();
+    foreign
+        .byNamespace()
+        .forEach(
+            (ns, kinds) -> {
+              if (Targets.nameSelected(ns, config)) {
+                byNamespace.put(ns, kinds);
+              } else {
+                left.add(ns);
+              }
+            });
+    return new Selected(kept, new ForeignPolicies(byNamespace, foreign.everywhere()), left);
   }
 
   /** Pods (page by page) and NetworkPolicies of the live cluster. */

@@ -47,6 +47,17 @@ public final class Targets {
     return out;
   }
 
+  /**
+   * Whether a namespace's name is selected by {@code namespaces.include} and {@code
+   * namespaces.exclude}, as a sweep selects its targets (the {@code policy} mode leaves the others
+   * out: kube-system's node agents are not the tenants' workloads).
+   */
+  public static boolean nameSelected(String name, Config config) {
+    List<Pattern> include = patterns(config.get(Keys.NAMESPACE_INCLUDE));
+    return (include.isEmpty() || matchesAny(include, name))
+        && !matchesAny(patterns(config.get(Keys.NAMESPACE_EXCLUDE)), name);
+  }
+
   /** Why a sweep stops when nothing was selected: the selection, in the user's words. */
   public static String noneSelected(int listed, Config config) {
     String selector = config.get(Keys.NAMESPACE_SELECTOR);

@@ -170,4 +170,57 @@ class ManifestReadingTest {
                     .contains("a-app.yaml")
                     .contains("b-fix.yaml"));
   }
+
+  @Test
+  @DisplayName(
+      "namespaces as sweeps select them: kube-system's node agents (no egress policy) are left out"
+          + " by default and named once; emptying namespaces.exclude judges them (exit 1)")
+  void namespaceSelection(@TempDir Path dir) throws Exception {
+    String agent =
+        """
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: node-agent, namespace: kube-system}
+        spec:
+          selector: {matchLabels: {app: node-agent}}
+          template:
+            metadata: {labels: {app: node-agent}}
+            spec: {containers: [{name: a, image: agent}]}
+        """;
+    Path set =
+        Files.writeString(
+            dir.resolve("set.yaml"), DEPLOYMENT + "---\n" + CARVE_OUT + "---\n" + agent);
+    Cli.Result byDefault = Cli.run("policy", "--manifests", set.toString(), "--output", "json");
+    assertThat(byDefault.exit()).as(byDefault.err()).isZero();
+    assertThat(byDefault.err())
+        .contains(
+            "note: namespaces left out by namespaces.include/namespaces.exclude: kube-system");
+    assertThat(byDefault.out()).doesNotContain("node-agent");
+
+    Cli.Result all =
+        Cli.run(
+            "policy",
+            "--manifests",
+            set.toString(),
+            "--set",
+            "namespaces.exclude=",
+            "--output",
+            "json");
+    assertThat(all.exit()).as(all.err()).isEqualTo(1);
+    assertThat(all.out()).contains("node-agent");
+
+    Cli.Result only =
+        Cli.run(
+            "policy",
+            "--manifests",
+            set.toString(),
+            "--set",
+            "namespaces.include=kube-*",
+            "--set",
+            "namespaces.exclude=",
+            "--output",
+            "json");
+    assertThat(only.exit()).isEqualTo(1);
+    assertThat(only.out()).contains("node-agent").doesNotContain("\"name\":\"web\"");
+  }
 }
