@@ -35,6 +35,14 @@ import java.util.Set;
 public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
   private static final String REMOVE = "the rule allowed only metadata addresses: it is removed";
 
+  /**
+   * Metadata addresses that are also the platform's DNS: GKE's metadata server is the nodes'
+   * resolver at 169.254.169.254:53, and on AKS 168.63.129.16:53 is Azure's platform DNS. Closing
+   * such an address keeps port 53 open on it where the rule allowed port 53 before (a fix must not
+   * break name resolution); no metadata service answers credentials on port 53.
+   */
+  static final Set<String> PLATFORM_DNS = Set.of("169.254.169.254", "168.63.129.16");
+
   /** The name of a policy the fix adds for a workload no egress policy selects. */
   public static final String PREFIX = "imds-prober-egress-";
 
@@ -110,9 +118,13 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
           if (target == null) {
             continue; // already removed
           }
+          List<String> dnsProtocols = dnsProtocols(r, reach.to());
           String how = close(target, reach.to(), metadata);
           if (how.equals(REMOVE)) {
             p.getSpec().getEgress().remove(target);
+          }
+          if (!dnsProtocols.isEmpty() && keepDns(p, reach.to(), dnsProtocols)) {
+            how = how + "; keeps DNS on " + IpLiteral.canonical(reach.to().ip()) + ":53";
           }
           notes.add(workload + ": " + rule + " allows " + reach.to().word() + "; " + how);
           changed.put(name, p);
@@ -170,41 +182,105 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
     if (name.length() > 253) {
       name = name.substring(0, 253);
     }
-    return new NetworkPolicyBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(w.namespace())
-        .addToLabels("app.kubernetes.io/managed-by", "imds-prober-fix")
-        .endMetadata()
-        .withNewSpec()
-        .withPodSelector(new LabelSelectorBuilder().withMatchLabels(w.labels()).build())
-        .withPolicyTypes("Egress")
-        .addNewEgress()
-        .withTo(allBut(metadata))
-        .endEgress()
-        .addNewEgress()
-        .addNewTo()
-        .withNewNamespaceSelector()
-        .addToMatchLabels("kubernetes.io/metadata.name", "kube-system")
-        .endNamespaceSelector()
-        .withNewPodSelector()
-        .addToMatchLabels("k8s-app", "kube-dns")
-        .endPodSelector()
-        .endTo()
-        .addNewPort()
-        .withProtocol("UDP")
-        .withPort(new IntOrString(53))
-        .endPort()
-        .addNewPort()
-        .withProtocol("TCP")
-        .withPort(new IntOrString(53))
-        .endPort()
-        .endEgress()
-        .endSpec()
-        .build();
+    NetworkPolicy p =
+        new NetworkPolicyBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(w.namespace())
+            .addToLabels("app.kubernetes.io/managed-by", "imds-prober-fix")
+            .endMetadata()
+            .withNewSpec()
+            .withPodSelector(new LabelSelectorBuilder().withMatchLabels(w.labels()).build())
+            .withPolicyTypes("Egress")
+            .addNewEgress()
+            .withTo(allBut(metadata))
+            .endEgress()
+            .addNewEgress()
+            .addNewTo()
+            .withNewNamespaceSelector()
+            .addToMatchLabels("kubernetes.io/metadata.name", "kube-system")
+            .endNamespaceSelector()
+            .withNewPodSelector()
+            .addToMatchLabels("k8s-app", "kube-dns")
+            .endPodSelector()
+            .endTo()
+            .addNewPort()
+            .withProtocol("UDP")
+            .withPort(new IntOrString(53))
+            .endPort()
+            .addNewPort()
+            .withProtocol("TCP")
+            .withPort(new IntOrString(53))
+            .endPort()
+            .endEgress()
+            .endSpec()
+            .build();
+    for (Destination d : metadata) {
+      if (PLATFORM_DNS.contains(IpLiteral.canonical(d.ip()))) {
+        keepDns(p, d, List.of("UDP", "TCP"));
+      }
+    }
+    return p;
   }
 
-  /** {@code 0.0.0.0/0} and {@code ::/0}, each but the metadata addresses of its family. */
+  /**
+   * The protocols on which {@code rule} allowed port 53 of a platform-DNS metadata address (all
+   * ports, or port 53 named), or none.
+   */
+  private static List<String> dnsProtocols(NetworkPolicyEgressRule rule, Destination d) {
+    if (!PLATFORM_DNS.contains(IpLiteral.canonical(d.ip()))) {
+      return List.of();
+    }
+    if (rule.getPorts() == null || rule.getPorts().isEmpty()) {
+      return List.of("UDP", "TCP");
+    }
+    List<String> out = new ArrayList<>();
+    for (var port : rule.getPorts()) {
+      IntOrString n = port.getPort();
+      String protocol = port.getProtocol() == null ? "TCP" : port.getProtocol();
+      boolean named = n != null && n.getIntVal() != null;
+      int from = named ? n.getIntVal() : 0;
+      int to = port.getEndPort() != null ? port.getEndPort() : from;
+      if ((n == null || named && from <= 53 && 53 <= to) && !out.contains(protocol)) {
+        out.add(protocol);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds to {@code p} a rule allowing port 53 of {@code d}'s address on {@code protocols}, unless
+   * one is there; says whether it added it.
+   */
+  private static boolean keepDns(NetworkPolicy p, Destination d, List<String> protocols) {
+    NetworkPolicyEgressRule rule =
+        new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder()
+            .addNewTo()
+            .withNewIpBlock()
+            .withCidr(hostCidr(d))
+            .endIpBlock()
+            .endTo()
+            .build();
+    for (String protocol : protocols) {
+      rule.getPorts()
+          .add(
+              new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder()
+                  .withProtocol(protocol)
+                  .withPort(new IntOrString(53))
+                  .build());
+    }
+    if (p.getSpec().getEgress().contains(rule)) {
+      return false;
+    }
+    p.getSpec().getEgress().add(rule);
+    return true;
+  }
+
+  /**
+   * {@code 0.0.0.0/0} and {@code ::/0}, each but the metadata addresses of its family, and every
+   * pod ({@code namespaceSelector: {}}) named apart: on Cilium an ipBlock does not match pod
+   * addresses, so in-cluster egress (DNS included) stays allowed only if it is written out.
+   */
   private static List<NetworkPolicyPeer> allBut(List<Destination> metadata) {
     Set<String> v4 = new LinkedHashSet<>();
     Set<String> v6 = new LinkedHashSet<>();
@@ -223,7 +299,8 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
             .withCidr("::/0")
             .withExcept(new ArrayList<>(v6))
             .endIpBlock()
-            .build());
+            .build(),
+        new NetworkPolicyPeerBuilder().withNewNamespaceSelector().endNamespaceSelector().build());
   }
 
   private static String hostCidr(Destination d) {

@@ -80,7 +80,11 @@ class RemediationTest {
           EgressPoliciesTest.dest("93.184.215.14", 80, "TCP"),
           EgressPoliciesTest.dest("10.1.2.3", 5432, "TCP"),
           EgressPoliciesTest.dest("2001:db8::1", 80, "TCP"),
-          EgressPoliciesTest.dest("169.254.169.254", 443, "TCP"));
+          EgressPoliciesTest.dest("169.254.169.254", 443, "TCP"),
+          // the platform's DNS on metadata addresses (GKE, AKS): a fix must keep it
+          EgressPoliciesTest.dest("169.254.169.254", 53, "UDP"),
+          EgressPoliciesTest.dest("169.254.169.254", 53, "TCP"),
+          EgressPoliciesTest.dest("168.63.129.16", 53, "UDP"));
 
   static Set<String> reachable(List<? extends HasMetadata> objects, List<Destination> to) {
     Set<String> out = new HashSet<>();
@@ -137,8 +141,32 @@ class RemediationTest {
     Set<String> lost = new HashSet<>(othersBefore);
     lost.removeAll(othersAfter);
     assertThat(lost)
-        .as("only metadata addresses are closed")
-        .allMatch(s -> s.contains("169.254.169.254"));
+        .as("only metadata addresses are closed, and never their port 53 (the platform's DNS)")
+        .allMatch(s -> s.contains("169.254.169.254") && !s.contains(":53/"));
+    assertThat(othersAfter)
+        .as("DNS on the metadata addresses, where it was open before")
+        .contains("open/web -> 169.254.169.254:53/UDP", "open/web -> 168.63.129.16:53/UDP")
+        .contains("hole/web -> 169.254.169.254:53/UDP", "exact/agent -> 169.254.169.254:53/UDP");
+    for (NetworkPolicy p : fix.policies()) {
+      // the peers the fix writes (a new policy's, an open 'to' replaced); an except added to a
+      // block of the user's leaves that rule's peers as they were
+      boolean written =
+          "imds-prober-fix".equals(p.getMetadata().getLabels().get("app.kubernetes.io/managed-by"))
+              || p.getMetadata().getName().equals("all-but-probe");
+      for (var rule : p.getSpec().getEgress()) {
+        if (written
+            && rule.getTo() != null
+            && rule.getTo().stream()
+                .anyMatch(t -> t.getIpBlock() != null && t.getIpBlock().getCidr().equals("::/0"))
+            && rule.getTo().stream()
+                .anyMatch(
+                    t -> t.getIpBlock() != null && t.getIpBlock().getCidr().equals("0.0.0.0/0"))) {
+          assertThat(rule.getTo())
+              .as("%s: in-cluster egress written out beside the ipBlock (Cilium)", p.getMetadata())
+              .anyMatch(t -> t.getNamespaceSelector() != null && t.getIpBlock() == null);
+        }
+      }
+    }
     assertThat(fix.notes())
         .anyMatch(n -> n.contains("open/Deployment/web: no egress policy selects it"))
         .anyMatch(n -> n.contains("hole/all-but-probe egress[0]") && n.contains("open 'to'"))
