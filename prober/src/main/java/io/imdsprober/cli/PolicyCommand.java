@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.config.Config;
 import io.imdsprober.config.ConfigException;
+import io.imdsprober.config.Keys;
 import io.imdsprober.policy.Coverage;
 import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
@@ -74,7 +75,9 @@ public final class PolicyCommand implements Callable<Integer> {
   @Option(
       names = "--to",
       paramLabel = "IP[:PORT[/PROTO]]",
-      description = "Destination (repeatable; default: every target of the metadata catalog, TCP)")
+      description =
+          "Destination (repeatable; default: the targets of metadata.profile when it names a"
+              + " cloud, else every target of the metadata catalog, TCP)")
   List<String> to;
 
   @Option(
@@ -100,9 +103,19 @@ public final class PolicyCommand implements Callable<Integer> {
           "Invalid value for option '--output': '" + output + "' is not table|json");
     }
     common.applyLogFormat(spec);
+    Config config;
+    try {
+      config = common.load(Map.of(), Map.of());
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("configuration error: " + e.getMessage());
+      return SweepResult.EXIT_CONFIG;
+    }
     List<Destination> destinations = new ArrayList<>();
     if (to == null || to.isEmpty()) {
-      destinations.addAll(Destinations.catalog());
+      // a configured metadata.profile narrows the default to that cloud's targets (an AWS-correct
+      // policy does not fail on Azure's addresses); auto, the default, asks about every cloud's
+      destinations.addAll(
+          config.get(Keys.METADATA_PROFILE).map(Destinations::of).orElseGet(Destinations::catalog));
     } else {
       for (String t : to) {
         try {
@@ -127,12 +140,12 @@ public final class PolicyCommand implements Callable<Integer> {
         objects = read.objects();
         foreign = ForeignPolicies.of(objects, Set.of());
       } else {
-        ClusterPolicies.Listing listing = live();
+        ClusterPolicies.Listing listing = live(config);
         objects = listing.objects();
         foreign = listing.foreign();
         undecided = listing.undecided();
       }
-      Selected selected = selected(objects, foreign, common.load(Map.of(), Map.of()));
+      Selected selected = selected(objects, foreign, config);
       if (!selected.left().isEmpty()) {
         err.println(
             "note: namespaces left out by namespaces.include/namespaces.exclude: "
@@ -246,8 +259,7 @@ public final class PolicyCommand implements Callable<Integer> {
   }
 
   /** Pods (page by page) and NetworkPolicies of the live cluster. */
-  private ClusterPolicies.Listing live() {
-    Config config = common.load(Map.of(), Map.of());
+  private ClusterPolicies.Listing live(Config config) {
     try (KubernetesClient client =
         KubeConnection.connect(
             common.kubeconfig, common.context, config, CommonOptions.userAgent())) {

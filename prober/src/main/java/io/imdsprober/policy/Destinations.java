@@ -17,6 +17,15 @@ public final class Destinations {
 
   private Destinations() {}
 
+  /** One profile's default targets, TCP. */
+  public static List<Destination> of(Profile profile) {
+    List<Destination> out = new ArrayList<>();
+    for (MetadataTarget t : profile.defaultTargets()) {
+      out.add(new Destination(IpLiteral.address(t.host()), t.port(), "TCP"));
+    }
+    return out;
+  }
+
   /** Every target of the metadata catalog (every profile's defaults), TCP. */
   public static List<Destination> catalog() {
     Map<String, Destination> out = new LinkedHashMap<>();

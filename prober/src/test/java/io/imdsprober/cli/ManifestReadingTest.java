@@ -223,4 +223,30 @@ class ManifestReadingTest {
     assertThat(only.exit()).isEqualTo(1);
     assertThat(only.out()).contains("node-agent").doesNotContain("\"name\":\"web\"");
   }
+
+  @Test
+  @DisplayName(
+      "an AWS-correct policy: with metadata.profile aws only AWS's targets are asked (exit 0);"
+          + " with the default (auto, offline) every cloud's are, and Azure's are reachable (exit 1)")
+  void destinationsFromTheProfile(@TempDir Path dir) throws Exception {
+    String aws =
+        CARVE_OUT.replace(
+            "except: [169.254.169.254/32, 168.63.129.16/32, 100.100.100.200/32]",
+            "except: [169.254.169.254/32]");
+    Path set = Files.writeString(dir.resolve("set.yaml"), DEPLOYMENT + "---\n" + aws);
+    Cli.Result every = Cli.run("policy", "--manifests", set.toString(), "--output", "json");
+    assertThat(every.exit()).as(every.err()).isEqualTo(1);
+    assertThat(every.out()).contains("168.63.129.16:80/TCP");
+    Cli.Result onAws =
+        Cli.run(
+            "policy",
+            "--manifests",
+            set.toString(),
+            "--set",
+            "metadata.profile=aws",
+            "--output",
+            "json");
+    assertThat(onAws.exit()).as(onAws.err()).isZero();
+    assertThat(onAws.out()).contains("169.254.169.254:80/TCP").doesNotContain("168.63.129.16");
+  }
 }
