@@ -3,6 +3,7 @@ package io.imdsprober.probe;
 import io.imdsprober.facts.EgressResult;
 import io.imdsprober.facts.Facts.EgressFact;
 import io.imdsprober.facts.TcpResult;
+import io.imdsprober.util.IpLiteral;
 import io.imdsprober.util.Threads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -18,7 +20,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -64,10 +65,16 @@ final class EgressCheck {
 
   EgressFact run(URI url, Consumer<String> errors) {
     long start = System.nanoTime();
+    Call call = new Call();
     try {
-      return new EgressFact(
-          url.toString(), EgressResult.OK, status(url, start), TcpConnect.millisSince(start));
+      Integer status = status(url, start, call);
+      return new EgressFact(url.toString(), EgressResult.OK, status, TcpConnect.millisSince(start));
     } catch (IOException e) {
+      if (call.verified) {
+        // a verified TLS session with the named host: the network let the pod out, whatever the
+        // host then said or did not say (no status to report)
+        return new EgressFact(url.toString(), EgressResult.OK, null, TcpConnect.millisSince(start));
+      }
       EgressResult result =
           System.nanoTime() - start >= timeout.toNanos() ? EgressResult.TIMEOUT : classify(e);
       if (result == EgressResult.ERROR) {
@@ -77,13 +84,54 @@ final class EgressCheck {
     }
   }
 
-  /** The HTTP status of one GET, within the timeout counted from {@code start}. */
-  private int status(URI url, long start) throws IOException {
+  /** How far one call got. */
+  private static final class Call {
+    /** The TLS handshake with the named host succeeded: certificate and host name verified. */
+    volatile boolean verified;
+  }
+
+  /**
+   * The HTTP status of one GET, within the timeout counted from {@code start}: each address of the
+   * name in turn until one connects (as OkHttp tried each route), the name resolved as absolute (a
+   * trailing dot: no search list, so a tenant's Service named like the host's domain in the pod's
+   * namespace cannot stand in for it).
+   */
+  private Integer status(URI url, long start, Call call) throws IOException {
     boolean tls = "https".equalsIgnoreCase(url.getScheme());
     String host = url.getHost();
+    boolean literal = host.startsWith("[") || IpLiteral.is(host);
+    String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
-    InetAddress address =
-        dns.lookup(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+    List<InetAddress> addresses =
+        literal
+            ? List.of(IpLiteral.address(bare))
+            : dns.lookup(bare.endsWith(".") ? bare : bare + ".");
+    IOException last = null;
+    for (InetAddress address : addresses) {
+      if (System.nanoTime() - start >= timeout.toNanos()) {
+        break;
+      }
+      try {
+        return exchange(url, tls, bare, port, address, start, call);
+      } catch (IOException e) {
+        if (call.verified) {
+          throw e;
+        }
+        last = e;
+        // refused or no route (an IPv4 address from an IPv6-only pod): the next address; anything
+        // else happened after the connect, or is the timeout, and stands
+        ConnectErrno errno = e instanceof SocketException ? ConnectErrno.of(e) : null;
+        if (errno == null || errno.word() == TcpResult.TIMEOUT) {
+          throw e;
+        }
+      }
+    }
+    throw last != null ? last : new SocketTimeoutException("no address tried within the timeout");
+  }
+
+  private Integer exchange(
+      URI url, boolean tls, String host, int port, InetAddress address, long start, Call call)
+      throws IOException {
     Socket raw = new Socket(Proxy.NO_PROXY);
     // a peer that trickles bytes cannot stretch the call: the socket is closed at the deadline
     ScheduledFuture<?> closer =
@@ -94,19 +142,23 @@ final class EgressCheck {
           new InetSocketAddress(address, port), (int) Math.max(1, left(start, timeout).toMillis()));
       Socket socket = raw;
       if (tls) {
+        // the host as named, without brackets: SNI for a name, IP SANs for a literal
         SSLSocket ssl = (SSLSocket) sockets.createSocket(raw, host, port, true);
         SSLParameters params = ssl.getSSLParameters();
         params.setEndpointIdentificationAlgorithm("HTTPS");
         ssl.setSSLParameters(params);
         ssl.setSoTimeout((int) Math.max(1, left(start, timeout).toMillis()));
         ssl.startHandshake();
+        call.verified = true;
         socket = ssl;
       }
       String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
       if (url.getRawQuery() != null) {
         path = path + "?" + url.getRawQuery();
       }
-      String hostHeader = url.getPort() > 0 ? url.getRawAuthority() : host;
+      String hostHeader =
+          (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+              + (url.getPort() > 0 ? ":" + url.getPort() : "");
       return HttpExchange.exchange(
               socket,
               hostHeader,
@@ -140,10 +192,10 @@ final class EgressCheck {
       this.bound = bound;
     }
 
-    InetAddress lookup(String host) throws UnknownHostException {
-      Future<InetAddress> f = LOOKUPS.submit(() -> InetAddress.getByName(host));
+    List<InetAddress> lookup(String host) throws UnknownHostException {
+      Future<InetAddress[]> f = LOOKUPS.submit(() -> InetAddress.getAllByName(host));
       try {
-        return f.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        return List.of(f.get(bound.toMillis(), TimeUnit.MILLISECONDS));
       } catch (TimeoutException e) {
         f.cancel(true);
         throw new UnknownHostException(
@@ -181,8 +233,9 @@ final class EgressCheck {
       if (errno != null && errno.word() != TcpResult.TIMEOUT) {
         return errno.word() == TcpResult.REFUSED ? EgressResult.REFUSED : EgressResult.UNREACHABLE;
       }
-      String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-      if (t instanceof InterruptedIOException || message.contains("timed out")) {
+      // the exception's type, never its text: a peer's words ("timed out" in a banner) decide
+      // nothing
+      if (t instanceof InterruptedIOException) {
         return EgressResult.TIMEOUT;
       }
     }

@@ -118,6 +118,8 @@ public final class ProbeLab implements AutoCloseable {
                   "--zone", EGRESS_HOST + "=A:198.51.100.10",
                   "--zone", "wrongname.lab.test=A:198.51.100.10",
                   "--zone", "closed.lab.test=A:198.51.100.12",
+                  // a tenant's Service shadowing the egress host through the search list
+                  "--zone", EGRESS_HOST + ".shop.svc.cluster.local=A:198.51.100.12",
                   "--zone", "silent.lab.test=A:198.51.100.13",
                   "--zone", "unreach.lab.test=A:198.51.100.14",
                   "--zone", "broken.lab.test=SERVFAIL",
@@ -177,6 +179,11 @@ public final class ProbeLab implements AutoCloseable {
   }
 
   /** Runs a command in a lab namespace. */
+  /** Writes a file under a namespace's /etc (its resolv.conf, say) as the pod sees it. */
+  public void etc(String ns, String name, String content) {
+    lab.etc(ns, name, content);
+  }
+
   public String in(String ns, String... command) {
     return lab.in(ns, command);
   }

@@ -363,6 +363,40 @@ class ProbeAgentNetnsTest {
   }
 
   @Test
+  @DisplayName(
+      "egress names are resolved as absolute: a tenant's Service named like the host's domain in"
+          + " the pod's search list (ndots:5) does not stand in for the host")
+  void egressNameNotShadowed() throws Exception {
+    lab.policy(V4, "blackhole");
+    lab.etc(
+        lab.pod,
+        "resolv.conf",
+        "search shop.svc.cluster.local svc.cluster.local cluster.local\n"
+            + "nameserver 198.51.100.53\noptions ndots:5\n");
+    try {
+      AgentRun run =
+          lab.probe(
+              List.of(
+                  "--connect-timeout", "2s",
+                  "--metadata", V4 + ":80",
+                  "--egress-url", "https://" + ProbeLab.EGRESS_HOST + "/"),
+              List.of(),
+              Map.of());
+      assertThat(run.exit()).as(run.stderr()).isZero();
+      assertThat(run.facts().egress())
+          .as("errors: %s", run.facts().errors())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.result()).isEqualTo(EgressResult.OK);
+                assertThat(e.http()).isEqualTo(204);
+              });
+    } finally {
+      lab.etc(lab.pod, "resolv.conf", "nameserver 198.51.100.53\n");
+    }
+  }
+
+  @Test
   @DisplayName("a DNS server given as an IPv6 literal is asked over IPv6")
   void ipv6DnsServer() throws Exception {
     lab.policy(V4, "blackhole");
