@@ -12,6 +12,7 @@ import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.ForeignPolicies;
 import io.imdsprober.policy.Remediation;
+import io.imdsprober.policy.anp.AdminPolicies;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.ClusterPolicies;
@@ -108,7 +109,9 @@ public final class PolicyCommand implements Callable<Integer> {
     try {
       if (manifests != null) {
         objects = ManifestFiles.read(manifests);
-        foreign = ForeignPolicies.of(objects, Set.of());
+        foreign =
+            ForeignPolicies.of(
+                objects.stream().filter(o -> !AdminPolicies.evaluated(o)).toList(), Set.of());
       } else {
         ClusterPolicies.Listing listing = live();
         objects = listing.objects();
@@ -129,11 +132,15 @@ public final class PolicyCommand implements Callable<Integer> {
     }
     for (Map.Entry<String, String> e : coverage.invalid().entrySet()) {
       err.println(
-          "warning: NetworkPolicy "
+          "warning: "
+              + (e.getKey().contains("/") ? "NetworkPolicy " : "")
               + e.getKey()
               + " is invalid ("
               + e.getValue()
               + "); a workload it selects is not judged");
+    }
+    for (String why : coverage.undecided()) {
+      err.println("warning: undecided: " + why + "; a workload it selects is not judged");
     }
     for (String kind : foreign.everywhere()) {
       err.println(
