@@ -106,4 +106,37 @@ class PolicyCommandAdminTest {
             "warning: AdminNetworkPolicy drop-imds is invalid (spec.egress[0].action 'Drop' is not"
                 + " an action of AdminNetworkPolicy)");
   }
+
+  @Test
+  @DisplayName(
+      "an ANP with a nodes peer: the workload is not judged, the rule and field named in the"
+          + " warning and in the JSON's undecided")
+  void nodesPeer(@TempDir Path dir) throws Exception {
+    String nodes =
+        """
+        apiVersion: policy.networking.k8s.io/v1alpha1
+        kind: AdminNetworkPolicy
+        metadata: {name: to-nodes}
+        spec:
+          priority: 1
+          subject: {namespaces: {}}
+          egress: [{action: Allow, to: [{nodes: {matchLabels: {pool: infra}}}]}]
+        """;
+    Cli.Result r =
+        Cli.run(
+            "policy",
+            "--manifests",
+            write(dir, nodes, DENY_METADATA),
+            "--to",
+            "169.254.169.254:80",
+            "--output",
+            "json");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    String why =
+        "AdminNetworkPolicy to-nodes egress[0].to[0].nodes: a node peer holds the nodes'"
+            + " addresses, which are not known here";
+    assertThat(r.err()).contains("warning: undecided: " + why);
+    assertThat(PolicyCommandTest.json(r.out()).get("undecided")).isEqualTo(List.of(why));
+    assertThat(r.out()).contains("\"allowed\":null");
+  }
 }
