@@ -213,4 +213,31 @@ class SweepAdminPolicyTest extends SweepTestCase {
     assertThat(team.policy().undecided())
         .anySatisfy(u -> assertThat(u).startsWith("AdminNetworkPolicy typo is invalid"));
   }
+
+  @Test
+  @DisplayName(
+      "an ANP over policy.maxBytesPerPolicy: not read, every namespace incomplete with the policy"
+          + " and the cap named; the probe's verdict stands")
+  void heavyAnp() throws Exception {
+    servesAdminPolicies();
+    String many =
+        java.util.stream.IntStream.range(0, 200)
+            .mapToObj(i -> "10." + (i / 250) + "." + (i % 250) + ".0/24")
+            .collect(Collectors.joining(", ", "[", "]"));
+    anp("heavy", "{namespaces: {}}", "Deny", many);
+    fx.cluster.namespace("team");
+    webPod("team");
+    fx.kubelet.script("team", (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+
+    NamespaceResult team =
+        byNamespace(fx.sweep(Map.of("policy.maxBytesPerPolicy", "2048"))).get("team");
+
+    assertThat(team.judgement().verdict()).isEqualTo(Verdict.PROTECTED);
+    assertThat(team.policy().drift()).contains(Drift.INCOMPLETE);
+    assertThat(team.policy().unknownKinds())
+        .singleElement()
+        .asString()
+        .startsWith("AdminNetworkPolicy (policy.networking.k8s.io) heavy: ")
+        .endsWith("bytes, over policy.maxBytesPerPolicy (2048): not evaluated");
+  }
 }
