@@ -186,8 +186,16 @@ public final class AdminPolicies {
       ports.add(port(raw.get(j), where + ".ports[" + j + "]"));
     }
     String undecidable = null;
+    if (CNP.equals(kind) && r.containsKey("match")) {
+      List<Port> matched = match(r.get("match"));
+      if (matched == null) {
+        undecidable = ".match: not read (the v1alpha2 match shape is still changing upstream)";
+      } else {
+        ports.addAll(matched);
+      }
+    }
     for (String key : r.keySet()) {
-      if (!Set.of("name", "action", "to", "ports").contains(key)) {
+      if (!Set.of("name", "action", "to", "ports", "match").contains(key)) {
         undecidable = "." + key + ": not evaluated";
         break;
       }
@@ -284,6 +292,68 @@ public final class AdminPolicies {
       return new Port(protocol(range.get("protocol"), where + ".portRange"), start, end, false);
     }
     throw new Bad(where + " needs exactly one of portNumber, portRange or namedPort");
+  }
+
+  /**
+   * ClusterNetworkPolicy v1alpha2 {@code match}: {@code [{tcp: [{port: {number: 80}}]}, {udp:
+   * [{port: {portRange: {start, end}}}]}, {namedPort: x}, {icmp: ...}]}; an ICMP match never holds
+   * a TCP or UDP destination. Null when its shape is not this one (then the rule is undecided, not
+   * invalid: the shape is experimental upstream).
+   */
+  private static List<Port> match(Object v) {
+    if (!(v instanceof List<?> entries)) {
+      return null;
+    }
+    List<Port> out = new ArrayList<>();
+    for (Object e : entries) {
+      Map<String, Object> m = map(e);
+      if (m == null || m.size() != 1) {
+        return null;
+      }
+      String key = m.keySet().iterator().next();
+      Object value = m.get(key);
+      switch (key) {
+        case "namedPort" -> out.add(new Port("TCP", 0, 0, true));
+        case "icmp" -> out.add(new Port("ICMP", 0, 0, false));
+        case "tcp", "udp" -> {
+          if (!(value instanceof List<?> items) || items.isEmpty()) {
+            return null;
+          }
+          for (Object item : items) {
+            Map<String, Object> it = map(item);
+            Map<String, Object> port =
+                it == null ? null : map(it.getOrDefault("port", it.get("Port")));
+            Port p = port == null ? null : matchPort(key.toUpperCase(java.util.Locale.ROOT), port);
+            if (p == null) {
+              return null;
+            }
+            out.add(p);
+          }
+        }
+        default -> {
+          return null;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Port matchPort(String protocol, Map<String, Object> port) {
+    try {
+      if (port.size() == 1 && port.containsKey("number")) {
+        int n = number(port.get("number"), "number");
+        return new Port(protocol, n, n, false);
+      }
+      Map<String, Object> range = map(port.get("portRange"));
+      if (port.size() == 1 && range != null) {
+        int start = number(range.get("start"), "start");
+        int end = number(range.get("end"), "end");
+        return end < start ? null : new Port(protocol, start, end, false);
+      }
+    } catch (Bad e) {
+      return null;
+    }
+    return null;
   }
 
   private static String protocol(Object v, String where) throws Bad {

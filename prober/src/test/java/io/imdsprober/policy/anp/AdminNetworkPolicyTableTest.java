@@ -394,6 +394,46 @@ class AdminNetworkPolicyTableTest {
                 "AdminNetworkPolicy deny-imds egress[0]",
                 cnp("accept", "Admin", 20, "[{action: Accept, to: [{networks: [0.0.0.0/0]}]}]"),
                 DENY_IMDS_ALL),
+            // [NPEP-CNP] apis/v1alpha2 clusternetworkpolicy_types.go: match tcp/udp port
+            row(
+                "ClusterNetworkPolicy match tcp port 80 holds 169.254.169.254:80/TCP",
+                IMDS,
+                Outcome.DENIED,
+                "ClusterNetworkPolicy m80 egress[0]",
+                cnp(
+                    "m80",
+                    "Admin",
+                    1,
+                    "[{action: Deny, to: [{networks: [169.254.169.254/32]}],"
+                        + " match: [{tcp: [{port: {number: 80}}]}]}]")),
+            row(
+                "ClusterNetworkPolicy match udp portRange 1-1024 does not hold TCP 80",
+                IMDS,
+                Outcome.ALLOWED,
+                "",
+                cnp(
+                    "mudp",
+                    "Admin",
+                    1,
+                    "[{action: Deny, to: [{networks: [169.254.169.254/32]}],"
+                        + " match: [{udp: [{port: {portRange: {start: 1, end: 1024}}}]}]}]")),
+            row(
+                "a ClusterNetworkPolicy match of another shape: undecided, the field named",
+                IMDS,
+                Outcome.UNKNOWN,
+                "ClusterNetworkPolicy mx egress[0].match: not read",
+                cnp(
+                    "mx",
+                    "Admin",
+                    1,
+                    "[{action: Deny, to: [{networks: [169.254.169.254/32]}],"
+                        + " match: [{sctp: [{port: {number: 80}}]}]}]")),
+            row(
+                "a peer kind not evaluated (domainNames): undecided, the field named",
+                IMDS,
+                Outcome.UNKNOWN,
+                "ClusterNetworkPolicy dn egress[0].to[0].domainNames: not evaluated",
+                cnp("dn", "Admin", 1, "[{action: Deny, to: [{domainNames: [example.com]}]}]")),
             // Bad input: the object is invalid (named), never allows or denies, the rest stands
             row(
                 "a selector that does not parse: invalid, and the pods it may select are unknown",
