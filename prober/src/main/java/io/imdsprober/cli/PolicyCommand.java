@@ -134,13 +134,17 @@ public final class PolicyCommand implements Callable<Integer> {
       err.println(
           "warning: "
               + (e.getKey().contains("/") ? "NetworkPolicy " : "")
-              + e.getKey()
+              + io.imdsprober.report.Bounds.name(e.getKey())
               + " is invalid ("
-              + e.getValue()
+              + io.imdsprober.report.Bounds.text(e.getValue())
               + "); a workload it selects is not judged");
     }
     for (String why : coverage.undecided()) {
-      err.println("warning: undecided: " + why + "; a workload it selects is not judged");
+      // object names and CIDR texts come from unvalidated manifests: cleaned and bounded
+      err.println(
+          "warning: undecided: "
+              + io.imdsprober.report.Bounds.text(why)
+              + "; a workload it selects is not judged");
     }
     for (String kind : foreign.everywhere()) {
       err.println(

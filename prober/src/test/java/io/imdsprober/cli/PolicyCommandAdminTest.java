@@ -139,4 +139,30 @@ class PolicyCommandAdminTest {
     assertThat(PolicyCommandTest.json(r.out()).get("undecided")).isEqualTo(List.of(why));
     assertThat(r.out()).contains("\"allowed\":null");
   }
+
+  @Test
+  @DisplayName(
+      "an unvalidated ANP with terminal escapes in its name and CIDR: the warnings are clean, one"
+          + " line each")
+  void hostileStrings(@TempDir Path dir) throws Exception {
+    String hostile =
+        """
+        apiVersion: policy.networking.k8s.io/v1alpha1
+        kind: AdminNetworkPolicy
+        metadata: {name: "evil\\u001b[2J\\nfake: ok"}
+        spec:
+          priority: 1
+          subject: {namespaces: {}}
+          egress: [{action: Deny, to: [{networks: ["169.254.169.254/32\\u0007\\r\\nwarning: all good"]}]}]
+        """;
+    Cli.Result r =
+        Cli.run("policy", "--manifests", write(dir, hostile), "--to", "169.254.169.254:80");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("warning: AdminNetworkPolicy evil")
+        .doesNotContain("\u001b", "\u0007", "\r");
+    assertThat(
+            r.err().lines().filter(l -> l.startsWith("fake:") || l.startsWith("warning: all good")))
+        .isEmpty();
+  }
 }
