@@ -142,8 +142,23 @@ public final class ClusterPolicies {
     List<HasMetadata> other = foreign(client, kinds, unlistable, caps, heavy);
     objects.addAll(other);
     if (other.stream().anyMatch(AdminPolicies::evaluated)) {
-      // admin policies select by namespace labels
-      objects.addAll(namespaces(client));
+      // admin policies select by namespace labels: without them, they are not evaluated
+      List<HasMetadata> labelled = namespaces(client);
+      if (labelled == null) {
+        for (HasMetadata o : other) {
+          if (AdminPolicies.evaluated(o)) {
+            objects.remove(o);
+            heavy.add(
+                o.getKind()
+                    + " "
+                    + o.getMetadata().getName()
+                    + ": namespaces not listable (their labels select its subject): not"
+                    + " evaluated");
+          }
+        }
+      } else {
+        objects.addAll(labelled);
+      }
     }
     ForeignPolicies unknown =
         ForeignPolicies.of(
@@ -154,15 +169,23 @@ public final class ClusterPolicies {
         objects, new ForeignPolicies(unknown.byNamespace(), everywhere), kinds, undecided);
   }
 
-  /** Every namespace, with its name and labels only. */
+  /** Every namespace, with its name and labels only; null when the prober may not list them. */
   private static List<HasMetadata> namespaces(KubernetesClient client) {
     List<HasMetadata> out = new ArrayList<>();
     String next = null;
     do {
-      NamespaceList page =
-          client
-              .namespaces()
-              .list(new ListOptionsBuilder().withLimit(POD_PAGE).withContinue(next).build());
+      NamespaceList page;
+      try {
+        page =
+            client
+                .namespaces()
+                .list(new ListOptionsBuilder().withLimit(POD_PAGE).withContinue(next).build());
+      } catch (KubernetesClientException refused) {
+        if (refused.getCode() != 403) {
+          throw refused;
+        }
+        return null;
+      }
       for (Namespace ns : page.getItems()) {
         out.add(
             new NamespaceBuilder()
@@ -192,7 +215,7 @@ public final class ClusterPolicies {
     long bytes = spec == null ? 0 : JSON.asJson(spec).length();
     if (bytes > caps.bytesPerPolicy()) {
       heavy.add(
-          k.display()
+          k.kind()
               + " "
               + item.getMetadata().getName()
               + ": "

@@ -237,7 +237,35 @@ class SweepAdminPolicyTest extends SweepTestCase {
     assertThat(team.policy().unknownKinds())
         .singleElement()
         .asString()
-        .startsWith("AdminNetworkPolicy (policy.networking.k8s.io) heavy: ")
+        .startsWith("AdminNetworkPolicy heavy: ")
         .endsWith("bytes, over policy.maxBytesPerPolicy (2048): not evaluated");
+  }
+
+  @Test
+  @DisplayName(
+      "namespaces not listable: the ANP is not evaluated (its subject selects by their labels),"
+          + " named in every namespace as incomplete; never predicted denied")
+  void namespacesNotListable() throws Exception {
+    servesAdminPolicies();
+    anp("deny-imds", "{namespaces: {}}", "Deny", METADATA_NETWORKS);
+    fx.cluster.namespace("team");
+    webPod("team");
+    fx.kubelet.script("team", (k, job) -> k.terminated(job, ProbeFacts.EXPOSED, 0));
+    fx.cluster
+        .server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces?limit=50")
+        .andReturn(403, MockCluster.status(403, "Forbidden", "namespaces is forbidden"))
+        .always();
+
+    NamespaceResult team = byNamespace(fx.sweep(Map.of())).get("team");
+
+    assertThat(team.judgement().verdict()).isEqualTo(Verdict.EXPOSED);
+    assertThat(team.policy().unknownKinds())
+        .containsExactly(
+            "AdminNetworkPolicy deny-imds: namespaces not listable (their labels select its"
+                + " subject): not evaluated");
+    assertThat(team.policy().drift()).contains(Drift.INCOMPLETE).doesNotContain(Drift.NOT_ENFORCED);
   }
 }
