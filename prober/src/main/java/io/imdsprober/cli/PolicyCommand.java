@@ -13,6 +13,7 @@ import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.ForeignPolicies;
 import io.imdsprober.policy.Remediation;
+import io.imdsprober.policy.anp.AdminPolicies;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.ClusterPolicies;
@@ -138,7 +139,9 @@ public final class PolicyCommand implements Callable<Integer> {
         read.duplicates().forEach(line -> err.println("warning: duplicate: " + line));
         skipped = read.skipped().size();
         objects = read.objects();
-        foreign = ForeignPolicies.of(objects, Set.of());
+        foreign =
+            ForeignPolicies.of(
+                objects.stream().filter(o -> !AdminPolicies.evaluated(o)).toList(), Set.of());
       } else {
         ClusterPolicies.Listing listing = live(config);
         objects = listing.objects();
@@ -167,11 +170,19 @@ public final class PolicyCommand implements Callable<Integer> {
     }
     for (Map.Entry<String, String> e : coverage.invalid().entrySet()) {
       err.println(
-          "warning: NetworkPolicy "
-              + e.getKey()
+          "warning: "
+              + (e.getKey().contains("/") ? "NetworkPolicy " : "")
+              + io.imdsprober.report.Bounds.name(e.getKey())
               + " is invalid ("
-              + e.getValue()
+              + io.imdsprober.report.Bounds.text(e.getValue())
               + "); a workload it selects is not judged");
+    }
+    for (String why : coverage.undecided()) {
+      // object names and CIDR texts come from unvalidated manifests: cleaned and bounded
+      err.println(
+          "warning: undecided: "
+              + io.imdsprober.report.Bounds.text(why)
+              + "; a workload it selects is not judged");
     }
     for (String kind : foreign.everywhere()) {
       err.println(

@@ -223,7 +223,9 @@ public final class Keys {
           "policy.maxBytesPerPolicy",
           524288,
           "A NetworkPolicy whose evaluated strings (selectors, CIDRs, ports) are longer in all is"
-              + " not read: its namespace's prediction is incomplete",
+              + " not read: its namespace's prediction is incomplete; an admin policy (ANP, BANP,"
+              + " ClusterNetworkPolicy) whose spec, as JSON, is longer is not read: every"
+              + " namespace's is",
           integer(1, 1_000_000_000));
   public static final Key<Integer> POLICY_MAX_PEERS_PER_NAMESPACE =
       new Key<>(

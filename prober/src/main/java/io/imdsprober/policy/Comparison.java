@@ -8,6 +8,8 @@ import io.imdsprober.facts.FactWord;
 import io.imdsprober.facts.Facts.MetadataFact;
 import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.EgressPolicies.Outcome;
+import io.imdsprober.policy.chain.ClusterTiers;
+import io.imdsprober.policy.chain.PolicyChain;
 import io.imdsprober.verdict.Verdict;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -56,7 +58,9 @@ import java.util.TreeMap;
  * @param undecided why the namespace's NetworkPolicies were not read at all: a policy or the
  *     namespace over a weight cap ({@link PolicyWeight}), named with the cap. The prediction is
  *     then incomplete: no target is predicted ({@code unknown}), no workload is listed, and no
- *     drift or exposure is claimed from it
+ *     drift or exposure is claimed from it. Or, when they were read, what the precedence chain
+ *     could not decide ({@link PolicyChain}: a node peer, equal priorities, an invalid admin
+ *     policy), each naming the object, rule and field: only those decisions are unknown
  */
 public record Comparison(
     Set<Drift> drift,
@@ -177,6 +181,37 @@ public record Comparison(
       List<Destination> metadata,
       List<String> unknownKinds,
       List<String> undecided) {
+    return of(
+        namespace,
+        observed,
+        facts,
+        probeLabels,
+        objects,
+        metadata,
+        unknownKinds,
+        undecided,
+        ClusterTiers.NONE);
+  }
+
+  /**
+   * The same under the cluster's admin and baseline tiers ({@link ClusterTiers}): each decision is
+   * the precedence chain's. What a tier cannot decide (a node peer, equal priorities, an invalid
+   * object that may select a pod) makes only those decisions unknown; it is named in {@code
+   * undecided} and the namespace gets {@link Drift#INCOMPLETE}, while what is certain (a workload
+   * allowed, a probe denied) still counts.
+   *
+   * @param tiers the admin and baseline tiers, read once for the whole cluster
+   */
+  public static Comparison of(
+      String namespace,
+      Verdict observed,
+      List<MetadataFact> facts,
+      Map<String, String> probeLabels,
+      List<? extends HasMetadata> objects,
+      List<Destination> metadata,
+      List<String> unknownKinds,
+      List<String> undecided,
+      ClusterTiers tiers) {
     if (!undecided.isEmpty()) {
       return unread(observed, facts, metadata, unknownKinds, undecided);
     }
@@ -201,8 +236,10 @@ public record Comparison(
       drift.add(Drift.INCOMPLETE);
     }
     EgressPolicies eval = new EgressPolicies(policies);
+    PolicyChain chain = tiers.chain(eval);
     List<String> invalid = new ArrayList<>();
     new TreeMap<>(eval.invalid()).forEach((name, why) -> invalid.add(name + ": " + why));
+    new TreeMap<>(tiers.invalid()).forEach((name, why) -> invalid.add(name + ": " + why));
     new TreeMap<>(eval.mapped(metadata)).forEach((name, why) -> invalid.add(name + ": " + why));
     if (!invalid.isEmpty()) {
       drift.add(Drift.INVALID);
@@ -214,9 +251,12 @@ public record Comparison(
             || observed == Verdict.PROTECTED
             || observed == Verdict.DEGRADED;
     List<Target> targets = new ArrayList<>();
+    Set<String> unsure = new java.util.LinkedHashSet<>();
     for (Destination d : metadata) {
       Observed seen = judged ? Observed.of(factFor(facts, d), ipv6(d)) : Observed.NONE;
-      targets.add(new Target(d, eval.decide(namespace, probeLabels, d).outcome(), seen));
+      PolicyChain.Said said = chain.decide(tiers.subject(namespace, probeLabels), d);
+      unsure.addAll(said.undecided());
+      targets.add(new Target(d, said.decision().outcome(), seen));
     }
 
     // per destination: is a block there the policy's (a workload allowed there is an exposure)?
@@ -235,7 +275,11 @@ public record Comparison(
       drift.removeAll(EnumSet.of(Drift.NOT_ENFORCED, Drift.BLOCKED_ELSEWHERE));
     }
 
-    WorkloadReach.Fold fold = WorkloadReach.of(objects, metadata, policyBlocked);
+    WorkloadReach.Fold fold = WorkloadReach.of(objects, metadata, policyBlocked, tiers);
+    unsure.addAll(fold.undecided());
+    if (!unsure.isEmpty()) {
+      drift.add(Drift.INCOMPLETE);
+    }
     boolean exposed = !incomplete && fold.exposes();
     return new Comparison(
         drift,
@@ -247,7 +291,7 @@ public record Comparison(
         targets,
         fold.workloads(),
         invalid,
-        List.of());
+        new ArrayList<>(unsure));
   }
 
   /**

@@ -6,17 +6,34 @@ import io.imdsprober.policy.EgressPolicies.Decision;
 import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.EgressPolicies.Outcome;
 import io.imdsprober.policy.Workloads.Workload;
+import io.imdsprober.policy.chain.ClusterTiers;
+import io.imdsprober.policy.chain.PolicyChain;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every workload's reach to each destination by policy: the {@code policy} mode's result. Pure.
  *
  * @param workloads one row per workload, with a decision per destination
- * @param invalid the invalid policies, {@code namespace/name} to what is wrong
+ * @param invalid the invalid policies, {@code namespace/name} (or {@code Kind name} for a
+ *     cluster-wide kind) to what is wrong
+ * @param undecided why some decisions have no answer (a rule not decidable for an IP destination,
+ *     equal priorities), each naming the object, rule and field
  */
-public record Coverage(List<Row> workloads, Map<String, String> invalid) {
+public record Coverage(List<Row> workloads, Map<String, String> invalid, List<String> undecided) {
+  public Coverage {
+    undecided = List.copyOf(undecided);
+  }
+
+  /** Without undecided reasons. */
+  public Coverage(List<Row> workloads, Map<String, String> invalid) {
+    this(workloads, invalid, List.of());
+  }
+
   /** One workload and its decisions, in the destinations' order. */
   public record Row(Workload workload, boolean isolated, List<Reach> reach) {}
 
@@ -34,8 +51,20 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid) {
   /** What reports write for a hostNetwork workload's allowing policies. */
   public static final String HOST_NETWORK_BY = "hostNetwork (NetworkPolicy does not apply)";
 
-  /** Evaluates the NetworkPolicies among {@code objects} for the workloads among them. */
+  /**
+   * Evaluates the policies among {@code objects} (NetworkPolicies, and the admin and baseline
+   * tiers: {@link ClusterTiers}) for the workloads among them.
+   */
   public static Coverage of(List<? extends HasMetadata> objects, List<Destination> to) {
+    return of(objects, to, ClusterTiers.of(objects));
+  }
+
+  /**
+   * Evaluates the NetworkPolicies among {@code objects}, under the cluster's admin and baseline
+   * tiers, for the workloads among them.
+   */
+  public static Coverage of(
+      List<? extends HasMetadata> objects, List<Destination> to, ClusterTiers tiers) {
     List<NetworkPolicy> policies = new ArrayList<>();
     for (HasMetadata o : objects) {
       if (o instanceof NetworkPolicy p) {
@@ -43,7 +72,9 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid) {
       }
     }
     EgressPolicies eval = new EgressPolicies(policies);
+    PolicyChain chain = tiers.chain(eval);
     List<Row> rows = new ArrayList<>();
+    Set<String> undecided = new LinkedHashSet<>();
     // evaluated once per distinct (namespace, labels): many workloads share their labels
     Map<List<Object>, Decision> decided = new java.util.HashMap<>();
     for (Workload w : Workloads.of(objects)) {
@@ -55,13 +86,20 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid) {
                 ? HOST_NETWORK
                 : decided.computeIfAbsent(
                     List.of(w.namespace(), w.labels(), d),
-                    k -> eval.decide(w.namespace(), w.labels(), d));
+                    k -> {
+                      PolicyChain.Said said =
+                          chain.decide(tiers.subject(w.namespace(), w.labels()), d);
+                      undecided.addAll(said.undecided());
+                      return said.decision();
+                    });
         isolated |= decision.isolated();
         reach.add(new Reach(d, decision));
       }
       rows.add(new Row(w, isolated, reach));
     }
-    return new Coverage(rows, eval.invalid());
+    Map<String, String> invalid = new LinkedHashMap<>(eval.invalid());
+    invalid.putAll(tiers.invalid());
+    return new Coverage(rows, invalid, new ArrayList<>(undecided));
   }
 
   /**

@@ -27,7 +27,10 @@ import java.util.Set;
  * its labels: egress to everything but the metadata CIDRs, plus DNS. A workload an egress rule
  * allows gets that rule changed: the destination added to the {@code except} of each ipBlock that
  * holds it (a block that is only the destination is dropped), or, for a rule open to every
- * destination, the open {@code to} replaced by everything but the metadata CIDRs. Pure.
+ * destination, the open {@code to} replaced by everything but the metadata CIDRs. Under the admin
+ * tiers: a workload no NetworkPolicy selects, allowed by a baseline rule or after a pass, gets the
+ * new policy too (NetworkPolicy decides before the baseline); one an admin-tier rule allows is only
+ * named with that rule (no NetworkPolicy can close it). Pure.
  *
  * @param policies the new and the changed policies, to apply as they are
  * @param notes one line per change, naming the workload, the policy and the rule
@@ -67,6 +70,16 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
       }
     }
     Coverage coverage = Coverage.of(objects, metadata);
+    // which pods NetworkPolicy itself selects: where none does, a new one decides before the
+    // baseline tier; an admin-tier allow is above every NetworkPolicy, and is only named
+    EgressPolicies networkPolicies = new EgressPolicies(new ArrayList<>(original.values()));
+    Set<String> adminTier = new java.util.HashSet<>();
+    for (io.imdsprober.policy.anp.AdminPolicy a :
+        io.imdsprober.policy.anp.AdminPolicies.of(objects)) {
+      if (!a.baseline()) {
+        adminTier.add(a.display());
+      }
+    }
     Map<String, NetworkPolicy> changed = new LinkedHashMap<>();
     List<String> notes = new ArrayList<>();
     for (Row row : coverage.workloads()) {
@@ -86,7 +99,31 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
           }
           break;
         }
-        if (!row.isolated()) {
+        List<String> admin =
+            reach.decision().rules().stream()
+                .filter(r -> adminTier.contains(r.substring(0, r.lastIndexOf(" egress["))))
+                .toList();
+        for (String rule : admin) {
+          String note =
+              workload
+                  + ": "
+                  + rule
+                  + " allows "
+                  + reach.to().word()
+                  + "; an admin policy decides before any NetworkPolicy: change that rule (this"
+                  + " fix writes NetworkPolicies only)";
+          if (!notes.contains(note)) {
+            notes.add(note);
+          }
+        }
+        if (!admin.isEmpty()) {
+          continue;
+        }
+        boolean selected =
+            networkPolicies
+                .decide(row.workload().namespace(), row.workload().labels(), reach.to())
+                .isolated();
+        if (!selected) {
           NetworkPolicy p = forWorkload(row.workload(), metadata);
           // one policy per label set: a sibling with other labels gets its own
           for (int n = 2;

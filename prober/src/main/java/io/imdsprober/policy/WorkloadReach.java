@@ -55,19 +55,26 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
    * @param exposes whether some label set may reach a destination where the probe's block was the
    *     policy's
    */
-  record Fold(List<WorkloadReach> workloads, List<String> mayReach, boolean exposes) {}
+  record Fold(
+      List<WorkloadReach> workloads,
+      List<String> mayReach,
+      boolean exposes,
+      List<String> undecided) {}
 
   /**
    * @param objects the namespace's pods (or workloads) and NetworkPolicies
    * @param metadata the metadata destinations
    * @param policyBlocked the destinations where the probe's block was the policy's
+   * @param tiers the cluster's admin and baseline tiers
    */
   static Fold of(
       List<? extends HasMetadata> objects,
       List<Destination> metadata,
-      Set<Destination> policyBlocked) {
+      Set<Destination> policyBlocked,
+      io.imdsprober.policy.chain.ClusterTiers tiers) {
     Map<String, List<Coverage.Row>> byOwner = new LinkedHashMap<>();
-    for (Coverage.Row row : Coverage.of(objects, metadata).workloads()) {
+    Coverage coverage = Coverage.of(objects, metadata, tiers);
+    for (Coverage.Row row : coverage.workloads()) {
       byOwner.computeIfAbsent(row.workload().key(), k -> new ArrayList<>()).add(row);
     }
     List<WorkloadReach> out = new ArrayList<>();
@@ -127,6 +134,6 @@ public record WorkloadReach(String kind, String name, List<LabelSet> labelSets) 
         }
       }
     }
-    return new Fold(out, lines, exposes);
+    return new Fold(out, lines, exposes, coverage.undecided());
   }
 }

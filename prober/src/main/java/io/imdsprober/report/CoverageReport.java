@@ -83,6 +83,14 @@ public final class CoverageReport {
         g.writeEndObject();
       }
       g.writeEndArray();
+      if (!c.undecided().isEmpty()) {
+        // what the precedence chain could not decide (object, rule, field): absent when nothing
+        g.writeArrayPropertyStart("undecided");
+        for (String u : c.undecided()) {
+          g.writeString(Bounds.text(u));
+        }
+        g.writeEndArray();
+      }
       g.writeNumberProperty("skipped", skipped);
       g.writeEndObject();
     }

@@ -8,6 +8,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -24,6 +27,7 @@ import io.imdsprober.policy.PolicyTally;
 import io.imdsprober.policy.PolicyWeight;
 import io.imdsprober.policy.Workloads;
 import io.imdsprober.policy.Workloads.Workload;
+import io.imdsprober.policy.anp.AdminPolicies;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -46,6 +50,9 @@ import java.util.Set;
 public final class ClusterPolicies {
   private ClusterPolicies() {}
 
+  private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization JSON =
+      new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+
   /**
    * NetworkPolicies (and foreign policy objects) per list call: one can be about 1 MB, so a page of
    * five is a few MB of heap while it is parsed, whatever the cluster holds.
@@ -61,9 +68,12 @@ public final class ClusterPolicies {
   /**
    * What was read.
    *
-   * @param objects slim pods (one per workload), NetworkPolicies, and the objects of foreign policy
-   *     kinds (name and namespace only)
-   * @param foreign where foreign policy kinds may act: the prediction there is incomplete
+   * @param objects slim pods (one per workload), NetworkPolicies, the admin policies
+   *     (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: name and spec, for
+   *     the precedence chain) with every namespace's labels where there are any, and the objects of
+   *     other foreign policy kinds (name and namespace only)
+   * @param foreign where foreign policy kinds the evaluator does not read may act, and admin
+   *     policies over the per-policy byte cap: the prediction there is incomplete
    * @param served the foreign policy kinds the API server serves, by group/version (the discovery,
    *     which a re-probe may reuse)
    * @param undecided the namespaces over a weight cap, each with its reasons (the policy and the
@@ -128,8 +138,101 @@ public final class ClusterPolicies {
     objects.addAll(policies.kept());
     Map<Kind, String> kinds = served == null ? served(client) : served;
     Set<Kind> unlistable = new LinkedHashSet<>();
-    objects.addAll(foreign(client, kinds, unlistable));
-    return new Listing(objects, ForeignPolicies.of(objects, unlistable), kinds, undecided);
+    Set<String> heavy = new java.util.TreeSet<>();
+    List<HasMetadata> other = foreign(client, kinds, unlistable, caps, heavy);
+    objects.addAll(other);
+    if (other.stream().anyMatch(AdminPolicies::evaluated)) {
+      // admin policies select by namespace labels: without them, they are not evaluated
+      List<HasMetadata> labelled = namespaces(client);
+      if (labelled == null) {
+        for (HasMetadata o : other) {
+          if (AdminPolicies.evaluated(o)) {
+            objects.remove(o);
+            heavy.add(
+                o.getKind()
+                    + " "
+                    + o.getMetadata().getName()
+                    + ": namespaces not listable (their labels select its subject): not"
+                    + " evaluated");
+          }
+        }
+      } else {
+        objects.addAll(labelled);
+      }
+    }
+    ForeignPolicies unknown =
+        ForeignPolicies.of(
+            other.stream().filter(o -> !AdminPolicies.evaluated(o)).toList(), unlistable);
+    Set<String> everywhere = new java.util.TreeSet<>(unknown.everywhere());
+    everywhere.addAll(heavy);
+    return new Listing(
+        objects, new ForeignPolicies(unknown.byNamespace(), everywhere), kinds, undecided);
+  }
+
+  /** Every namespace, with its name and labels only; null when the prober may not list them. */
+  private static List<HasMetadata> namespaces(KubernetesClient client) {
+    List<HasMetadata> out = new ArrayList<>();
+    String next = null;
+    do {
+      NamespaceList page;
+      try {
+        page =
+            client
+                .namespaces()
+                .list(new ListOptionsBuilder().withLimit(POD_PAGE).withContinue(next).build());
+      } catch (KubernetesClientException refused) {
+        if (refused.getCode() != 403) {
+          throw refused;
+        }
+        return null;
+      }
+      for (Namespace ns : page.getItems()) {
+        out.add(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(ns.getMetadata().getName())
+                .withLabels(ns.getMetadata().getLabels())
+                .endMetadata()
+                .build());
+      }
+      next = continueOf(page);
+    } while (next != null);
+    return out;
+  }
+
+  /**
+   * An admin policy kept whole for the evaluator (apiVersion, kind, name and spec), or, over the
+   * per-policy byte cap, not kept and named in {@code heavy}: every namespace is then incomplete.
+   */
+  private static HasMetadata admin(
+      GenericKubernetesResource item,
+      String groupVersion,
+      Kind k,
+      PolicyWeight.Caps caps,
+      Set<String> heavy) {
+    Object spec =
+        item.getAdditionalProperties() == null ? null : item.getAdditionalProperties().get("spec");
+    long bytes = spec == null ? 0 : JSON.asJson(spec).length();
+    if (bytes > caps.bytesPerPolicy()) {
+      heavy.add(
+          k.kind()
+              + " "
+              + item.getMetadata().getName()
+              + ": "
+              + bytes
+              + " bytes, over policy.maxBytesPerPolicy ("
+              + caps.bytesPerPolicy()
+              + "): not evaluated");
+      return null;
+    }
+    GenericKubernetesResource kept = new GenericKubernetesResource();
+    kept.setApiVersion(groupVersion);
+    kept.setKind(k.kind());
+    kept.setMetadata(new ObjectMetaBuilder().withName(item.getMetadata().getName()).build());
+    if (spec != null) {
+      kept.setAdditionalProperty("spec", spec);
+    }
+    return kept;
   }
 
   /** NetworkPolicies a few at a time ({@link #POLICY_PAGE}), each weighed as it comes. */
@@ -223,11 +326,16 @@ public final class ClusterPolicies {
 
   /**
    * The objects of the foreign policy kinds served: one paged list per kind, of which only names
-   * are kept. A kind the prober may not list (RBAC grants it NetworkPolicies only) goes to {@code
-   * unlistable}.
+   * are kept, except the admin policies', which are kept whole (their spec) unless over the
+   * per-policy byte cap. A kind the prober may not list (RBAC grants it NetworkPolicies only) goes
+   * to {@code unlistable}.
    */
   private static List<HasMetadata> foreign(
-      KubernetesClient client, Map<Kind, String> served, Set<Kind> unlistable) {
+      KubernetesClient client,
+      Map<Kind, String> served,
+      Set<Kind> unlistable,
+      PolicyWeight.Caps caps,
+      Set<String> heavy) {
     List<HasMetadata> out = new ArrayList<>();
     for (Map.Entry<Kind, String> e : served.entrySet()) {
       Kind k = e.getKey();
@@ -250,6 +358,13 @@ public final class ClusterPolicies {
               lister.list(
                   new ListOptionsBuilder().withLimit(POLICY_PAGE).withContinue(next).build());
           for (GenericKubernetesResource item : page.getItems()) {
+            if (k.group().equals(AdminPolicies.GROUP)) {
+              HasMetadata kept = admin(item, groupVersion, k, caps, heavy);
+              if (kept != null) {
+                out.add(kept);
+              }
+              continue;
+            }
             GenericKubernetesResource slim = new GenericKubernetesResource();
             slim.setApiVersion(groupVersion);
             slim.setKind(k.kind());

@@ -6,6 +6,7 @@ import io.imdsprober.config.Keys;
 import io.imdsprober.policy.Comparison;
 import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
+import io.imdsprober.policy.chain.ClusterTiers;
 import io.imdsprober.verdict.Expectations;
 import io.imdsprober.verdict.Judgement;
 import io.imdsprober.verdict.Verdict;
@@ -52,6 +53,8 @@ public final class PolicyPredictions {
           .computeIfAbsent(ns == null || ns.isEmpty() ? "default" : ns, k -> new ArrayList<>())
           .add(o);
     }
+    // the admin and baseline tiers act on every namespace: read once
+    ClusterTiers tiers = ClusterTiers.of(listing.objects());
     List<NamespaceResult> out = new ArrayList<>();
     for (NamespaceResult r : results) {
       Target t = targets.get(r.namespace());
@@ -71,7 +74,8 @@ public final class PolicyPredictions {
               byNamespace.getOrDefault(r.namespace(), List.of()),
               destinations,
               listing.foreign().in(r.namespace()),
-              listing.undecided().getOrDefault(r.namespace(), List.of()));
+              listing.undecided().getOrDefault(r.namespace(), List.of()),
+              tiers);
       out.add(r.withPolicy(c.exposed() ? exposed(r, c) : r.judgement(), c));
     }
     return out;
