@@ -188,7 +188,7 @@ public final class PolicyCommand implements Callable<Integer> {
       err.println(
           "warning: incomplete: "
               + kind
-              + " may act on every namespace; this prediction reads NetworkPolicies only");
+              + " may act on every namespace; this prediction does not evaluate that kind");
     }
     for (Map.Entry<String, Set<String>> e : foreign.byNamespace().entrySet()) {
       err.println(
@@ -196,7 +196,7 @@ public final class PolicyCommand implements Callable<Integer> {
               + String.join(", ", e.getValue())
               + " in namespace "
               + e.getKey()
-              + "; this prediction reads NetworkPolicies only");
+              + "; this prediction does not evaluate that kind");
     }
     for (Map.Entry<String, List<String>> e : undecided.entrySet()) {
       err.println(

@@ -160,7 +160,7 @@ class PolicyCommandTest {
     assertThat(r.err())
         .contains(
             "warning: incomplete: CiliumClusterwideNetworkPolicy (cilium.io) may act on every"
-                + " namespace; this prediction reads NetworkPolicies only",
+                + " namespace; this prediction does not evaluate that kind",
             "warning: incomplete: NetworkPolicy (crd.projectcalico.org) in namespace shop;");
     assertThat(r.out()).contains("\"by\":[]").doesNotContain("allow-all");
   }
