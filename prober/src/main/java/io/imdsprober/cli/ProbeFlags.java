@@ -102,6 +102,10 @@ final class ProbeFlags {
     for (Flag f : FLAGS) {
       if (!given.contains(f)) {
         String value = env.getOrDefault(f.env(), f.fallback());
+        if (f.name().equals("--imdsv2-token") && value != null && value.isBlank()) {
+          // unset, not false: an empty variable never turns the AWS token request off
+          value = f.fallback();
+        }
         if (value != null) {
           set(f, value);
         }

@@ -105,6 +105,14 @@ class ProbeLauncherTest {
     assertThat(plan.dnsServer().toString()).isEqualTo("127.0.0.1:5353");
     assertThat(plan.timeout()).hasSeconds(1);
     assertThat(plan.pod()).isEqualTo("imds-probe-abc");
+    assertThat(
+            ProbeLauncher.parse(
+                    new String[] {"probe", "--profile", "aws", "--result-file", "-"},
+                    Map.of("IMDS_PROBE_IMDSV2_TOKEN", ""))
+                .plan()
+                .imdsv2Token())
+        .as("an empty variable is unset: the AWS token request stays on")
+        .isTrue();
   }
 
   @ParameterizedTest
