@@ -233,6 +233,39 @@ class LoopbackChecksTest {
   }
 
   @Test
+  @DisplayName(
+      "an egress host's own words never classify: a non-HTTP banner saying 'timed out' is an error,"
+          + " not a timeout (which the prober would count as egress blocked)")
+  void peerWordsDoNotClassify() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread peer =
+          new Thread(
+              () -> {
+                try (Socket s = server.accept()) {
+                  s.getOutputStream()
+                      .write(
+                          "SSH-2.0 connection timed out\r\n\r\n"
+                              .getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  // the check reads what it got
+                }
+              });
+      peer.start();
+      List<String> errors = new ArrayList<>();
+      var fact =
+          new EgressCheck(Duration.ofSeconds(2))
+              .run(
+                  java.net.URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"),
+                  errors::add);
+      peer.join(5000);
+      assertThat(fact.result()).as("errors: %s", errors).isEqualTo(EgressResult.ERROR);
+      assertThat(errors).singleElement().asString().contains("not HTTP");
+    }
+    assertThat(EgressCheck.classify(new IOException("the reply is not HTTP: connection timed out")))
+        .isEqualTo(EgressResult.ERROR);
+  }
+
+  @Test
   @DisplayName("the agent writes facts even when every check fails at once, in parallel")
   void agentOnLoopback() {
     ProbePlan plan =
