@@ -13,6 +13,7 @@ import io.imdsprober.policy.Destinations;
 import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.ForeignPolicies;
 import io.imdsprober.policy.Remediation;
+import io.imdsprober.policy.Workloads;
 import io.imdsprober.policy.anp.AdminPolicies;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
@@ -51,17 +52,6 @@ import picocli.CommandLine.Spec;
     })
 public final class PolicyCommand implements Callable<Integer> {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-  private static final Set<String> DEFAULT_NAMESPACED =
-      Set.of(
-          "Pod",
-          "Deployment",
-          "ReplicaSet",
-          "StatefulSet",
-          "DaemonSet",
-          "Job",
-          "CronJob",
-          "ReplicationController",
-          "NetworkPolicy");
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -247,7 +237,11 @@ public final class PolicyCommand implements Callable<Integer> {
         name = ns;
       } else {
         // a workload or NetworkPolicy without a namespace is in default; cluster kinds stay
-        name = DEFAULT_NAMESPACED.contains(o.getKind()) ? "default" : null;
+        boolean namespaced =
+            o instanceof io.fabric8.kubernetes.api.model.Pod
+                || o instanceof io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy
+                || Workloads.KINDS.contains(o.getKind());
+        name = namespaced ? "default" : null;
       }
       if (name != null && !Targets.nameSelected(name, config)) {
         left.add(name);

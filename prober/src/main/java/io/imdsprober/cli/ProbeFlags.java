@@ -53,6 +53,16 @@ final class ProbeFlags {
           new Flag("--pod-name", "IMDS_PROBE_POD_NAME", null, false),
           new Flag("--node-name", "IMDS_PROBE_NODE_NAME", null, false));
 
+  /** The flag of that name, or null. */
+  static Flag flag(String name) {
+    for (Flag f : FLAGS) {
+      if (f.name().equals(name)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
   String profile;
   List<String> metadata;
   Boolean imdsv2Token;

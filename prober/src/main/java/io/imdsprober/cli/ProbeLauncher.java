@@ -62,12 +62,7 @@ final class ProbeLauncher {
         || name.equals("--version")) {
       return true;
     }
-    for (ProbeFlags.Flag f : ProbeFlags.FLAGS) {
-      if (f.name().equals(name)) {
-        return true;
-      }
-    }
-    return false;
+    return ProbeFlags.flag(name) != null;
   }
 
   /**
@@ -88,12 +83,7 @@ final class ProbeLauncher {
       String arg = args[i];
       int eq = arg.indexOf('=');
       String name = eq > 0 ? arg.substring(0, eq) : arg;
-      ProbeFlags.Flag flag = null;
-      for (ProbeFlags.Flag f : ProbeFlags.FLAGS) {
-        if (f.name().equals(name)) {
-          flag = f;
-        }
-      }
+      ProbeFlags.Flag flag = ProbeFlags.flag(name);
       if (flag == null
           || (eq < 0 && (i + 1 >= args.length || isFlag(args[i + 1])))
           || (given.contains(flag) && !flag.list())) {

@@ -164,23 +164,6 @@ public record Comparison(
       List<? extends HasMetadata> objects,
       List<Destination> metadata,
       List<String> unknownKinds) {
-    return of(namespace, observed, facts, probeLabels, objects, metadata, unknownKinds, List.of());
-  }
-
-  /**
-   * The same, for a namespace whose NetworkPolicies may be over a weight cap.
-   *
-   * @param undecided why its NetworkPolicies were not read (empty: they were)
-   */
-  public static Comparison of(
-      String namespace,
-      Verdict observed,
-      List<MetadataFact> facts,
-      Map<String, String> probeLabels,
-      List<? extends HasMetadata> objects,
-      List<Destination> metadata,
-      List<String> unknownKinds,
-      List<String> undecided) {
     return of(
         namespace,
         observed,
@@ -189,7 +172,7 @@ public record Comparison(
         objects,
         metadata,
         unknownKinds,
-        undecided,
+        List.of(),
         ClusterTiers.NONE);
   }
 
@@ -200,6 +183,8 @@ public record Comparison(
    * undecided} and the namespace gets {@link Drift#INCOMPLETE}, while what is certain (a workload
    * allowed, a probe denied) still counts.
    *
+   * @param undecided why the namespace's NetworkPolicies were not read (a weight cap; empty: they
+   *     were)
    * @param tiers the admin and baseline tiers, read once for the whole cluster
    */
   public static Comparison of(

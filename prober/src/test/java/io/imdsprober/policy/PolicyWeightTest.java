@@ -215,7 +215,8 @@ class PolicyWeightTest {
             List.of(),
             to,
             List.of(),
-            List.of(reason));
+            List.of(reason),
+            io.imdsprober.policy.chain.ClusterTiers.NONE);
     assertThat(c.drift()).containsExactly(Comparison.Drift.INCOMPLETE);
     assertThat(c.undecided()).containsExactly(reason);
     assertThat(c.exposed()).isFalse();
