@@ -1,5 +1,7 @@
 package io.imdsprober.probe;
 
+import io.imdsprober.report.Bounds;
+import io.imdsprober.util.Texts;
 import java.io.PrintStream;
 import java.time.Instant;
 
@@ -9,6 +11,7 @@ import java.time.Instant;
  * stdout stays the facts' alone. Debug lines only with {@code IMDS_PROBER_LOG_LEVEL=DEBUG}.
  */
 final class AgentLog {
+
   private static final boolean DEBUG =
       "DEBUG".equalsIgnoreCase(System.getenv("IMDS_PROBER_LOG_LEVEL"));
 
@@ -31,6 +34,10 @@ final class AgentLog {
   private static void line(String level, String source, String message, Throwable cause) {
     PrintStream err = System.err;
     String text = message + (cause == null ? "" : ": " + cause);
-    err.println(Instant.now() + " " + level + " " + source + " - " + text.replaceAll("\\R", " "));
+    // one line, whatever a peer's words in an exception message carry (the prober reads the
+    // agent's log for its facts), bounded as the prober's own log lines are (a constant javac
+    // inlines: the report package is not loaded)
+    err.println(
+        Instant.now() + " " + level + " " + source + " - " + Texts.clean(text, Bounds.LOG_MESSAGE));
   }
 }
