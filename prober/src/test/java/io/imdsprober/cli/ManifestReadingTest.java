@@ -249,4 +249,18 @@ class ManifestReadingTest {
     assertThat(onAws.exit()).as(onAws.err()).isZero();
     assertThat(onAws.out()).contains("169.254.169.254:80/TCP").doesNotContain("168.63.129.16");
   }
+
+  @Test
+  @DisplayName(
+      "a bad metadata.profile or namespace glob for policy mode is exit 3 naming the key, and no"
+          + " verdict is printed")
+  void badConfiguration(@TempDir Path dir) throws Exception {
+    Path set = Files.writeString(dir.resolve("set.yaml"), DEPLOYMENT + "---\n" + CARVE_OUT);
+    for (String bad : List.of("metadata.profile=ibm", "namespaces.exclude=[")) {
+      Cli.Result r = Cli.run("policy", "--manifests", set.toString(), "--set", bad);
+      assertThat(r.exit()).as(bad + ": " + r.err()).isEqualTo(3);
+      assertThat(r.err()).contains(bad.substring(0, bad.indexOf('=')));
+      assertThat(r.out()).as(bad).doesNotContain("Deployment/web");
+    }
+  }
 }
