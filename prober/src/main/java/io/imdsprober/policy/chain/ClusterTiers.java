@@ -6,6 +6,7 @@ import io.imdsprober.policy.EgressPolicies;
 import io.imdsprober.policy.anp.AdminPolicies;
 import io.imdsprober.policy.anp.AdminPolicy;
 import io.imdsprober.policy.anp.AdminTier;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,21 +14,33 @@ import java.util.Map;
 
 /**
  * The cluster-wide part of the chain, read once per sweep or manifest set: the admin and baseline
- * tiers, and the namespaces' labels their subjects select by (a namespace not given has only its
- * {@code kubernetes.io/metadata.name} label, as the API server sets it). Pure.
+ * tiers, a CNI's own policy kinds ({@link CniPolicies}), and the namespaces' labels their subjects
+ * select by (a namespace not given has only its {@code kubernetes.io/metadata.name} label, as the
+ * API server sets it). Pure.
  */
 public final class ClusterTiers {
-  /** No admin or baseline policy: the chain is NetworkPolicy alone. */
-  public static final ClusterTiers NONE = new ClusterTiers(List.of(), Map.of());
+  /** No admin, baseline or CNI policy: the chain is NetworkPolicy alone. */
+  public static final ClusterTiers NONE = new ClusterTiers(List.of(), null, Map.of());
+
+  /** The CNIs whose kinds are evaluated. */
+  static final List<CniReader> CNIS = List.of();
 
   private final AdminTier admin;
   private final AdminTier baseline;
+  private final CniPolicies cni;
   private final Map<String, Map<String, String>> namespaceLabels;
 
-  private ClusterTiers(List<AdminPolicy> policies, Map<String, Map<String, String>> labels) {
+  private ClusterTiers(
+      List<AdminPolicy> policies, CniPolicies cni, Map<String, Map<String, String>> labels) {
     admin = new AdminTier(policies, false);
     baseline = new AdminTier(policies, true);
+    this.cni = cni;
     namespaceLabels = labels;
+  }
+
+  /** Whether the object is of a kind the chain evaluates (admin tiers or a CNI's kinds). */
+  public static boolean evaluated(HasMetadata o) {
+    return AdminPolicies.evaluated(o) || CNIS.stream().anyMatch(r -> r.reads(o));
   }
 
   /** The admin policies and namespaces among {@code objects} (others are left alone). */
@@ -41,26 +54,61 @@ public final class ClusterTiers {
       }
     }
     List<AdminPolicy> policies = AdminPolicies.of(objects);
-    return policies.isEmpty() ? NONE : new ClusterTiers(policies, labels);
+    List<CniPolicies> cnis = new ArrayList<>();
+    for (CniReader r : CNIS) {
+      r.of(objects).ifPresent(cnis::add);
+    }
+    CniPolicies cni =
+        switch (cnis.size()) {
+          case 0 -> null;
+          case 1 -> cnis.get(0);
+          default -> new ConflictingCnis(cnis);
+        };
+    return policies.isEmpty() && cni == null ? NONE : new ClusterTiers(policies, cni, labels);
   }
 
-  /** The pod as the tiers select it. */
+  /** The pod as the tiers select it, its service account not known. */
   public Subject subject(String namespace, Map<String, String> labels) {
+    return subject(namespace, labels, null, null);
+  }
+
+  /**
+   * The pod as the tiers select it.
+   *
+   * @param serviceAccount its service account's name, or null when not known
+   * @param serviceAccountLabels that account's labels, or null when not known
+   */
+  public Subject subject(
+      String namespace,
+      Map<String, String> labels,
+      String serviceAccount,
+      Map<String, String> serviceAccountLabels) {
     String ns = namespace == null || namespace.isEmpty() ? "default" : namespace;
     Map<String, String> nsLabels = new HashMap<>(namespaceLabels.getOrDefault(ns, Map.of()));
     nsLabels.put("kubernetes.io/metadata.name", ns);
-    return new Subject(ns, nsLabels, labels);
+    return new Subject(ns, nsLabels, labels, serviceAccount, serviceAccountLabels);
   }
 
   /** The chain over these tiers and a namespace's (or the cluster's) NetworkPolicies. */
   public PolicyChain chain(EgressPolicies networkPolicies) {
-    return new PolicyChain(admin, new NetworkPolicyFamily(networkPolicies), baseline);
+    NetworkPolicyFamily np = new NetworkPolicyFamily(networkPolicies);
+    return new PolicyChain(admin, np, cni == null ? np : cni.over(np), baseline);
   }
 
-  /** The admin and baseline objects that cannot be read: {@code Kind name} to what is wrong. */
+  /**
+   * The admin, baseline and CNI objects that cannot be read: {@code Kind name} to what is wrong.
+   */
   public Map<String, String> invalid() {
     Map<String, String> out = new LinkedHashMap<>(admin.invalid());
     out.putAll(baseline.invalid());
+    if (cni != null) {
+      out.putAll(cni.invalid());
+    }
     return out;
+  }
+
+  /** Objects read that do not enforce (Calico's staged kinds), each named: reported. */
+  public List<String> reported() {
+    return cni == null ? List.of() : cni.reported();
   }
 }

@@ -14,7 +14,9 @@ import java.util.List;
  * allow or a deny ends the chain; a pass, or no rule, hands the decision to the next tier;
  * undecided ends it with no answer ({@link Outcome#UNKNOWN}) and the reasons. The baseline tier
  * acts only on a pod that no NetworkPolicy selects for egress (a selected pod is decided there).
- * With no admin or baseline policy, the decision is the NetworkPolicy evaluator's, unchanged. Pure.
+ * With no admin or baseline policy, the decision is the NetworkPolicy evaluator's, unchanged. Where
+ * a CNI's own kinds exist (Calico, Cilium), the CNI's combination of them with NetworkPolicy takes
+ * NetworkPolicy's place ({@link CniPolicies}). Pure.
  */
 public final class PolicyChain {
   /**
@@ -34,11 +36,25 @@ public final class PolicyChain {
 
   private final PolicyFamily admin;
   private final NetworkPolicyFamily networkPolicy;
+  private final PolicyFamily middle;
   private final PolicyFamily baseline;
 
   public PolicyChain(PolicyFamily admin, NetworkPolicyFamily networkPolicy, PolicyFamily baseline) {
+    this(admin, networkPolicy, networkPolicy, baseline);
+  }
+
+  /**
+   * @param middle the family in NetworkPolicy's place: {@code networkPolicy} itself, or a CNI's
+   *     kinds combined with it ({@link CniPolicies#over})
+   */
+  public PolicyChain(
+      PolicyFamily admin,
+      NetworkPolicyFamily networkPolicy,
+      PolicyFamily middle,
+      PolicyFamily baseline) {
     this.admin = admin;
     this.networkPolicy = networkPolicy;
+    this.middle = middle;
     this.baseline = baseline;
   }
 
@@ -48,16 +64,35 @@ public final class PolicyChain {
     if (a.say() != Say.NONE && a.say() != Say.PASS) {
       return said(a);
     }
-    Decision np = networkPolicy.decide(pod, d);
-    if (np.isolated()) {
-      return new Said(np, List.of(), List.of());
+    Answer m = Answer.NONE;
+    if (middle == networkPolicy) {
+      Decision np = networkPolicy.decide(pod, d);
+      if (np.isolated()) {
+        return new Said(np, List.of(), List.of());
+      }
+    } else {
+      m = middle.answer(pod, d);
+      if (m.say() != Say.NONE && m.say() != Say.PASS) {
+        return said(m);
+      }
     }
     Answer b = baseline.answer(pod, d);
     if (b.say() == Say.ALLOW || b.say() == Say.DENY || b.say() == Say.UNDECIDED) {
       return said(b);
     }
-    boolean selected = a.say() == Say.PASS || admin.selects(pod) || baseline.selects(pod);
-    List<String> passed = a.say() == Say.PASS ? a.rules() : List.of();
+    boolean selected =
+        a.say() == Say.PASS
+            || m.say() == Say.PASS
+            || admin.selects(pod)
+            || (middle != networkPolicy && middle.selects(pod))
+            || baseline.selects(pod);
+    List<String> passed = new java.util.ArrayList<>();
+    if (a.say() == Say.PASS) {
+      passed.addAll(a.rules());
+    }
+    if (m.say() == Say.PASS) {
+      passed.addAll(m.rules());
+    }
     return new Said(
         new Decision(selected, Outcome.ALLOWED, List.of(), List.of()), passed, List.of());
   }
