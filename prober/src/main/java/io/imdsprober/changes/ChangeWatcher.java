@@ -27,11 +27,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The changes that call for a re-probe between scheduled sweeps: one cluster-wide informer for
- * NetworkPolicies (created, spec changed, deleted: its namespace) and one for namespaces (a new
- * one; a change of its labels or of an {@code imds-prober.io/*} annotation; a deleted one is {@code
- * gone}). Objects of the informers' first list are not changes (their UIDs are set aside once the
- * informer has synced; an "added" before that is the first list's). fabric8's informers re-list and
- * re-watch after a dropped watch and tell what changed meanwhile, so a drop loses nothing.
+ * NetworkPolicies (created, spec changed, deleted: its namespace), one for namespaces (a new one; a
+ * change of its labels or of an {@code imds-prober.io/*} annotation; a deleted one is {@code
+ * gone}), and one per evaluated policy kind the API server serves ({@link PolicyKindWatch}).
+ * Objects of the informers' first list are not changes (their UIDs are set aside once the informer
+ * has synced; an "added" before that is the first list's). fabric8's informers re-list and re-watch
+ * after a dropped watch and tell what changed meanwhile, so a drop loses nothing.
  *
  * <p>Weight is bounded (DESIGN.md): the policy informer lists a few policies per page ({@link
  * ClusterPolicies#POLICY_PAGE}) and holds each trimmed to what the evaluator reads, or, over a
@@ -40,6 +41,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChangeWatcher implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ChangeWatcher.class);
+
+  /** Runs the policy kinds' discovery, off the caller's thread (an API server may be slow). */
+  private static final java.util.concurrent.Executor STARTER =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          io.imdsprober.util.Threads.daemon("imds-policy-kinds"));
 
   /** Namespaces per list call (a namespace is small; thousands of them are not). */
   static final long NAMESPACE_PAGE = 500;
@@ -53,6 +59,7 @@ public final class ChangeWatcher implements AutoCloseable {
   private volatile Set<String> firstNamespaces;
   private SharedIndexInformer<NetworkPolicy> policies;
   private SharedIndexInformer<Namespace> namespaces;
+  private PolicyKindWatch kinds;
   private CompletableFuture<Void> synced = new CompletableFuture<>();
 
   /**
@@ -140,11 +147,15 @@ public final class ChangeWatcher implements AutoCloseable {
         policies.start().thenRun(() -> firstPolicies = uids(policies)).toCompletableFuture();
     CompletableFuture<Void> namespacesSynced =
         namespaces.start().thenRun(() -> firstNamespaces = uids(namespaces)).toCompletableFuture();
-    synced = CompletableFuture.allOf(policiesSynced, namespacesSynced);
+    kinds = new PolicyKindWatch(client, this::seen, this::namespaces);
+    CompletableFuture<Void> kindsSynced =
+        CompletableFuture.supplyAsync(kinds::start, STARTER).thenCompose(f -> f);
+    synced = CompletableFuture.allOf(policiesSynced, namespacesSynced, kindsSynced);
     synced.thenRun(
         () ->
             logger.info(
-                "watching NetworkPolicies and namespaces: a change re-probes its namespace"));
+                "watching NetworkPolicies, namespaces and the evaluated policy kinds served: a"
+                    + " change re-probes the namespaces it may act on"));
   }
 
   /** Every namespace as the informer holds it, or null before its first list. */
@@ -227,6 +238,9 @@ public final class ChangeWatcher implements AutoCloseable {
 
   @Override
   public void close() {
+    if (kinds != null) {
+      kinds.close();
+    }
     if (policies != null) {
       policies.stop();
     }

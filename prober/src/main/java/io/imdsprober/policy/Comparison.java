@@ -239,7 +239,7 @@ public record Comparison(
     Set<String> unsure = new java.util.LinkedHashSet<>();
     for (Destination d : metadata) {
       Observed seen = judged ? Observed.of(factFor(facts, d), ipv6(d)) : Observed.NONE;
-      PolicyChain.Said said = chain.decide(tiers.subject(namespace, probeLabels), d);
+      PolicyChain.Said said = chain.decide(tiers.subject(namespace, probeLabels, "default"), d);
       unsure.addAll(said.undecided());
       targets.add(new Target(d, said.decision().outcome(), seen));
     }

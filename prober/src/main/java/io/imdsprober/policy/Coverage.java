@@ -88,7 +88,8 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid, List<St
                     List.of(w.namespace(), w.labels(), d),
                     k -> {
                       PolicyChain.Said said =
-                          chain.decide(tiers.subject(w.namespace(), w.labels()), d);
+                          chain.decide(
+                              tiers.subject(w.namespace(), w.labels(), w.serviceAccount()), d);
                       undecided.addAll(said.undecided());
                       return said.decision();
                     });

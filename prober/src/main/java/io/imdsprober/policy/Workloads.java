@@ -49,11 +49,29 @@ public final class Workloads {
    * @param labels the pod labels policies select on
    * @param hostNetwork whether the pods run in the node's network namespace, where NetworkPolicy
    *     does not apply
+   * @param serviceAccount the pods' service account ({@code default} when they name none), which
+   *     Calico's and Cilium's selectors may select on
    */
   public record Workload(
-      String namespace, String kind, String name, Map<String, String> labels, boolean hostNetwork) {
+      String namespace,
+      String kind,
+      String name,
+      Map<String, String> labels,
+      boolean hostNetwork,
+      String serviceAccount) {
     public Workload {
       labels = Map.copyOf(labels == null ? Map.of() : labels);
+      serviceAccount =
+          serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+    }
+
+    public Workload(
+        String namespace,
+        String kind,
+        String name,
+        Map<String, String> labels,
+        boolean hostNetwork) {
+      this(namespace, kind, name, labels, hostNetwork, null);
     }
 
     public Workload(String namespace, String kind, String name, Map<String, String> labels) {
@@ -107,9 +125,11 @@ public final class Workloads {
       boolean host = pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
       OwnerReference owner = controller(meta.getOwnerReferences());
       if (owner != null && KINDS.contains(owner.getKind())) {
-        return new Workload(ns, owner.getKind(), owner.getName(), meta.getLabels(), host);
+        return new Workload(
+            ns, owner.getKind(), owner.getName(), meta.getLabels(), host, account(pod.getSpec()));
       }
-      return new Workload(ns, "Pod", meta.getName(), meta.getLabels(), host);
+      return new Workload(
+          ns, "Pod", meta.getName(), meta.getLabels(), host, account(pod.getSpec()));
     }
     PodTemplateSpec template = template(o);
     if (template == null) {
@@ -119,7 +139,17 @@ public final class Workloads {
         template.getMetadata() == null ? Map.of() : template.getMetadata().getLabels();
     boolean host =
         template.getSpec() != null && Boolean.TRUE.equals(template.getSpec().getHostNetwork());
-    return new Workload(ns, o.getKind(), meta.getName(), labels, host);
+    return new Workload(ns, o.getKind(), meta.getName(), labels, host, account(template.getSpec()));
+  }
+
+  /** The service account a pod spec names ({@code serviceAccountName}, or the old field). */
+  private static String account(io.fabric8.kubernetes.api.model.PodSpec spec) {
+    if (spec == null) {
+      return null;
+    }
+    return spec.getServiceAccountName() != null
+        ? spec.getServiceAccountName()
+        : spec.getServiceAccount();
   }
 
   private static PodTemplateSpec template(HasMetadata o) {

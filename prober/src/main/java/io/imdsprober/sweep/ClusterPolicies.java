@@ -27,7 +27,7 @@ import io.imdsprober.policy.PolicyTally;
 import io.imdsprober.policy.PolicyWeight;
 import io.imdsprober.policy.Workloads;
 import io.imdsprober.policy.Workloads.Workload;
-import io.imdsprober.policy.anp.AdminPolicies;
+import io.imdsprober.policy.chain.ClusterTiers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -138,22 +138,22 @@ public final class ClusterPolicies {
     objects.addAll(policies.kept());
     Map<Kind, String> kinds = served == null ? served(client) : served;
     Set<Kind> unlistable = new LinkedHashSet<>();
-    Set<String> heavy = new java.util.TreeSet<>();
-    List<HasMetadata> other = foreign(client, kinds, unlistable, caps, heavy);
+    // by namespace ("" for cluster-wide objects): what could not be evaluated, named
+    Map<String, Set<String>> heavy = new java.util.TreeMap<>();
+    List<HasMetadata> other = foreign(client, namespaces, kinds, unlistable, caps, heavy);
     objects.addAll(other);
-    if (other.stream().anyMatch(AdminPolicies::evaluated)) {
-      // admin policies select by namespace labels: without them, they are not evaluated
+    if (other.stream().anyMatch(ClusterTiers::evaluated)) {
+      // admin and CNI policies select by namespace labels: without them, they are not evaluated
       List<HasMetadata> labelled = namespaces(client);
       if (labelled == null) {
         for (HasMetadata o : other) {
-          if (AdminPolicies.evaluated(o)) {
+          if (ClusterTiers.evaluated(o)) {
             objects.remove(o);
-            heavy.add(
-                o.getKind()
-                    + " "
-                    + o.getMetadata().getName()
-                    + ": namespaces not listable (their labels select its subject): not"
-                    + " evaluated");
+            heavy(heavy, o)
+                .add(
+                    display(o)
+                        + ": namespaces not listable (their labels select its subject): not"
+                        + " evaluated");
           }
         }
       } else {
@@ -162,11 +162,23 @@ public final class ClusterPolicies {
     }
     ForeignPolicies unknown =
         ForeignPolicies.of(
-            other.stream().filter(o -> !AdminPolicies.evaluated(o)).toList(), unlistable);
+            other.stream().filter(o -> !ClusterTiers.evaluated(o)).toList(), unlistable);
     Set<String> everywhere = new java.util.TreeSet<>(unknown.everywhere());
-    everywhere.addAll(heavy);
-    return new Listing(
-        objects, new ForeignPolicies(unknown.byNamespace(), everywhere), kinds, undecided);
+    everywhere.addAll(heavy.getOrDefault("", Set.of()));
+    Map<String, Set<String>> byNamespace = new java.util.TreeMap<>(unknown.byNamespace());
+    heavy.forEach(
+        (ns, why) -> {
+          if (!ns.isEmpty()) {
+            byNamespace.computeIfAbsent(ns, x -> new java.util.TreeSet<>()).addAll(why);
+          }
+        });
+    return new Listing(objects, new ForeignPolicies(byNamespace, everywhere), kinds, undecided);
+  }
+
+  /** Where an object not evaluated is named: its namespace's set, or the cluster's ({@code ""}). */
+  private static Set<String> heavy(Map<String, Set<String>> heavy, HasMetadata o) {
+    String ns = o.getMetadata().getNamespace();
+    return heavy.computeIfAbsent(ns == null ? "" : ns, x -> new java.util.TreeSet<>());
   }
 
   /** Every namespace, with its name and labels only; null when the prober may not list them. */
@@ -201,38 +213,59 @@ public final class ClusterPolicies {
   }
 
   /**
-   * An admin policy kept whole for the evaluator (apiVersion, kind, name and spec), or, over the
-   * per-policy byte cap, not kept and named in {@code heavy}: every namespace is then incomplete.
+   * A policy of a kind the chain evaluates (admin tiers, a CNI's kinds), kept whole for it
+   * (apiVersion, kind, name, namespace, spec or Cilium's {@code specs}), or, over the per-policy
+   * byte cap, not kept and named in {@code heavy}: the prediction is then incomplete wherever it
+   * may act (every namespace for a cluster-wide kind, its own for a namespaced one).
    */
-  private static HasMetadata admin(
+  private static HasMetadata evaluatedCopy(
       GenericKubernetesResource item,
       String groupVersion,
       Kind k,
       PolicyWeight.Caps caps,
-      Set<String> heavy) {
-    Object spec =
-        item.getAdditionalProperties() == null ? null : item.getAdditionalProperties().get("spec");
-    long bytes = spec == null ? 0 : JSON.asJson(spec).length();
-    if (bytes > caps.bytesPerPolicy()) {
-      heavy.add(
-          k.kind()
-              + " "
-              + item.getMetadata().getName()
-              + ": "
-              + bytes
-              + " bytes, over policy.maxBytesPerPolicy ("
-              + caps.bytesPerPolicy()
-              + "): not evaluated");
-      return null;
-    }
+      Map<String, Set<String>> heavy) {
+    Map<String, Object> extra =
+        item.getAdditionalProperties() == null ? Map.of() : item.getAdditionalProperties();
     GenericKubernetesResource kept = new GenericKubernetesResource();
     kept.setApiVersion(groupVersion);
     kept.setKind(k.kind());
-    kept.setMetadata(new ObjectMetaBuilder().withName(item.getMetadata().getName()).build());
-    if (spec != null) {
-      kept.setAdditionalProperty("spec", spec);
+    kept.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(item.getMetadata().getName())
+            .withNamespace(item.getMetadata().getNamespace())
+            .build());
+    long bytes = 0;
+    for (String field : SPEC_FIELDS) {
+      Object spec = extra.get(field);
+      if (spec != null) {
+        bytes += JSON.asJson(spec).length();
+        kept.setAdditionalProperty(field, spec);
+      }
+    }
+    if (bytes > caps.bytesPerPolicy()) {
+      heavy(heavy, kept)
+          .add(
+              display(kept)
+                  + ": "
+                  + bytes
+                  + " bytes, over policy.maxBytesPerPolicy ("
+                  + caps.bytesPerPolicy()
+                  + "): not evaluated");
+      return null;
     }
     return kept;
+  }
+
+  /** The fields of an evaluated kind that its evaluator reads. */
+  private static final List<String> SPEC_FIELDS = List.of("spec", "specs");
+
+  /** {@code Kind ns/name}, or {@code Kind name} for a cluster-scoped object. */
+  private static String display(HasMetadata o) {
+    String ns = o.getMetadata().getNamespace();
+    return o.getKind()
+        + " "
+        + (ns == null || ns.isEmpty() ? "" : ns + "/")
+        + o.getMetadata().getName();
   }
 
   /** NetworkPolicies a few at a time ({@link #POLICY_PAGE}), each weighed as it comes. */
@@ -290,7 +323,7 @@ public final class ClusterPolicies {
    * The foreign policy kinds the API server serves, with their group/version: one discovery call
    * ({@code /apis}), then, only for a group that is there, its resources.
    */
-  static Map<Kind, String> served(KubernetesClient client) {
+  public static Map<Kind, String> served(KubernetesClient client) {
     Map<String, String> groups = new LinkedHashMap<>();
     APIGroupList list = client.getApiGroups();
     for (APIGroup g :
@@ -332,10 +365,11 @@ public final class ClusterPolicies {
    */
   private static List<HasMetadata> foreign(
       KubernetesClient client,
+      Set<String> namespaces,
       Map<Kind, String> served,
       Set<Kind> unlistable,
       PolicyWeight.Caps caps,
-      Set<String> heavy) {
+      Map<String, Set<String>> heavy) {
     List<HasMetadata> out = new ArrayList<>();
     for (Map.Entry<Kind, String> e : served.entrySet()) {
       Kind k = e.getKey();
@@ -350,33 +384,19 @@ public final class ClusterPolicies {
               .build();
       try {
         var resource = client.genericKubernetesResources(context);
-        io.fabric8.kubernetes.client.dsl.Listable<GenericKubernetesResourceList> lister =
-            k.namespaced() ? resource.inAnyNamespace() : resource;
-        String next = null;
-        do {
-          GenericKubernetesResourceList page =
-              lister.list(
-                  new ListOptionsBuilder().withLimit(POLICY_PAGE).withContinue(next).build());
-          for (GenericKubernetesResource item : page.getItems()) {
-            if (k.group().equals(AdminPolicies.GROUP)) {
-              HasMetadata kept = admin(item, groupVersion, k, caps, heavy);
-              if (kept != null) {
-                out.add(kept);
-              }
-              continue;
-            }
-            GenericKubernetesResource slim = new GenericKubernetesResource();
-            slim.setApiVersion(groupVersion);
-            slim.setKind(k.kind());
-            slim.setMetadata(
-                new ObjectMetaBuilder()
-                    .withName(item.getMetadata().getName())
-                    .withNamespace(item.getMetadata().getNamespace())
-                    .build());
-            out.add(slim);
-          }
-          next = continueOf(page);
-        } while (next != null);
+        List<io.fabric8.kubernetes.client.dsl.Listable<GenericKubernetesResourceList>> listers =
+            new ArrayList<>();
+        if (!k.namespaced()) {
+          listers.add(resource);
+        } else if (namespaces == null) {
+          listers.add(resource.inAnyNamespace());
+        } else {
+          // a re-probe of some namespaces reads their namespaced policies only
+          namespaces.forEach(ns -> listers.add(resource.inNamespace(ns)));
+        }
+        for (var lister : listers) {
+          listKind(lister, k, groupVersion, caps, heavy, out);
+        }
       } catch (KubernetesClientException refused) {
         if (refused.getCode() != 403) {
           throw refused;
@@ -387,9 +407,47 @@ public final class ClusterPolicies {
     return out;
   }
 
+  /** One kind's objects, page by page: evaluated kinds kept whole, others by name. */
+  private static void listKind(
+      io.fabric8.kubernetes.client.dsl.Listable<GenericKubernetesResourceList> lister,
+      Kind k,
+      String groupVersion,
+      PolicyWeight.Caps caps,
+      Map<String, Set<String>> heavy,
+      List<HasMetadata> out) {
+    GenericKubernetesResource stub = new GenericKubernetesResource();
+    stub.setApiVersion(groupVersion);
+    stub.setKind(k.kind());
+    boolean whole = ClusterTiers.evaluated(stub);
+    String next = null;
+    do {
+      GenericKubernetesResourceList page =
+          lister.list(new ListOptionsBuilder().withLimit(POLICY_PAGE).withContinue(next).build());
+      for (GenericKubernetesResource item : page.getItems()) {
+        if (whole) {
+          HasMetadata kept = evaluatedCopy(item, groupVersion, k, caps, heavy);
+          if (kept != null) {
+            out.add(kept);
+          }
+          continue;
+        }
+        GenericKubernetesResource slim = new GenericKubernetesResource();
+        slim.setApiVersion(groupVersion);
+        slim.setKind(k.kind());
+        slim.setMetadata(
+            new ObjectMetaBuilder()
+                .withName(item.getMetadata().getName())
+                .withNamespace(item.getMetadata().getNamespace())
+                .build());
+        out.add(slim);
+      }
+      next = continueOf(page);
+    } while (next != null);
+  }
+
   /**
-   * The pod's name, namespace, labels, controlling owner and hostNetwork: all a policy decision
-   * reads.
+   * The pod's name, namespace, labels, controlling owner, service account and hostNetwork: all a
+   * policy decision reads.
    */
   private static Pod slim(Pod pod) {
     ObjectMeta meta = pod.getMetadata();
@@ -406,6 +464,12 @@ public final class ClusterPolicies {
                     .toList())
         .endMetadata()
         .withNewSpec()
+        .withServiceAccountName(
+            pod.getSpec() == null
+                ? null
+                : pod.getSpec().getServiceAccountName() != null
+                    ? pod.getSpec().getServiceAccountName()
+                    : pod.getSpec().getServiceAccount())
         .withHostNetwork(
             pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())
                 ? Boolean.TRUE

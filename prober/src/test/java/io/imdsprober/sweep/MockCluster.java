@@ -233,6 +233,41 @@ public final class MockCluster implements AutoCloseable {
     namespace(name, Map.of(), Map.of());
   }
 
+  /**
+   * The API server's discovery serves these resources of one group/version (the policy kinds of a
+   * CNI or of the admin policy API), and no other group.
+   *
+   * @param resources plural to whether it is namespaced
+   */
+  public void serves(String groupVersion, Map<String, Boolean> resources) {
+    String group = groupVersion.substring(0, groupVersion.indexOf('/'));
+    io.fabric8.kubernetes.api.model.GroupVersionForDiscovery v =
+        new io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder()
+            .withGroupVersion(groupVersion)
+            .withVersion(groupVersion.substring(group.length() + 1))
+            .build();
+    server
+        .expect()
+        .get()
+        .withPath("/apis")
+        .andReturn(
+            200,
+            new io.fabric8.kubernetes.api.model.APIGroupListBuilder()
+                .addNewGroup()
+                .withName(group)
+                .withVersions(v)
+                .withPreferredVersion(v)
+                .endGroup()
+                .build())
+        .always();
+    io.fabric8.kubernetes.api.model.APIResourceListBuilder list =
+        new io.fabric8.kubernetes.api.model.APIResourceListBuilder().withGroupVersion(groupVersion);
+    resources.forEach(
+        (plural, namespaced) ->
+            list.addNewResource().withName(plural).withNamespaced(namespaced).endResource());
+    server.expect().get().withPath("/apis/" + groupVersion).andReturn(200, list.build()).always();
+  }
+
   public void node(String name, String providerId, Map<String, String> labels) {
     admin
         .nodes()

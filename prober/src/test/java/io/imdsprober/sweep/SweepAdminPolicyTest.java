@@ -2,11 +2,7 @@ package io.imdsprober.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
-import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GroupVersionForDiscovery;
-import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -86,42 +82,8 @@ class SweepAdminPolicyTest extends SweepTestCase {
 
   /** The API server serves the admin policy kinds (discovery). */
   void servesAdminPolicies() {
-    GroupVersionForDiscovery v =
-        new GroupVersionForDiscoveryBuilder().withGroupVersion(ANP).withVersion("v1alpha1").build();
-    fx.cluster
-        .server
-        .expect()
-        .get()
-        .withPath("/apis")
-        .andReturn(
-            200,
-            new APIGroupListBuilder()
-                .addNewGroup()
-                .withName("policy.networking.k8s.io")
-                .withVersions(v)
-                .withPreferredVersion(v)
-                .endGroup()
-                .build())
-        .always();
-    fx.cluster
-        .server
-        .expect()
-        .get()
-        .withPath("/apis/" + ANP)
-        .andReturn(
-            200,
-            new APIResourceListBuilder()
-                .withGroupVersion(ANP)
-                .addNewResource()
-                .withName("adminnetworkpolicies")
-                .withNamespaced(false)
-                .endResource()
-                .addNewResource()
-                .withName("baselineadminnetworkpolicies")
-                .withNamespaced(false)
-                .endResource()
-                .build())
-        .always();
+    fx.cluster.serves(
+        ANP, Map.of("adminnetworkpolicies", false, "baselineadminnetworkpolicies", false));
   }
 
   static Map<String, NamespaceResult> byNamespace(SweepResult r) {

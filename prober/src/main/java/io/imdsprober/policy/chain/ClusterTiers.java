@@ -2,6 +2,7 @@ package io.imdsprober.policy.chain;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.imdsprober.policy.EgressPolicies;
 import io.imdsprober.policy.anp.AdminPolicies;
 import io.imdsprober.policy.anp.AdminPolicy;
@@ -20,7 +21,7 @@ import java.util.Map;
  */
 public final class ClusterTiers {
   /** No admin, baseline or CNI policy: the chain is NetworkPolicy alone. */
-  public static final ClusterTiers NONE = new ClusterTiers(List.of(), null, Map.of());
+  public static final ClusterTiers NONE = new ClusterTiers(List.of(), null, Map.of(), Map.of());
 
   /** The CNIs whose kinds are evaluated. */
   static final List<CniReader> CNIS = List.of();
@@ -29,13 +30,18 @@ public final class ClusterTiers {
   private final AdminTier baseline;
   private final CniPolicies cni;
   private final Map<String, Map<String, String>> namespaceLabels;
+  private final Map<String, Map<String, String>> accountLabels;
 
   private ClusterTiers(
-      List<AdminPolicy> policies, CniPolicies cni, Map<String, Map<String, String>> labels) {
+      List<AdminPolicy> policies,
+      CniPolicies cni,
+      Map<String, Map<String, String>> labels,
+      Map<String, Map<String, String>> accounts) {
     admin = new AdminTier(policies, false);
     baseline = new AdminTier(policies, true);
     this.cni = cni;
     namespaceLabels = labels;
+    accountLabels = accounts;
   }
 
   /** Whether the object is of a kind the chain evaluates (admin tiers or a CNI's kinds). */
@@ -46,11 +52,16 @@ public final class ClusterTiers {
   /** The admin policies and namespaces among {@code objects} (others are left alone). */
   public static ClusterTiers of(List<? extends HasMetadata> objects) {
     Map<String, Map<String, String>> labels = new HashMap<>();
+    Map<String, Map<String, String>> accounts = new HashMap<>();
     for (HasMetadata o : objects) {
       if (o instanceof Namespace ns && ns.getMetadata() != null) {
         labels.put(
             ns.getMetadata().getName(),
             ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels());
+      } else if (o instanceof ServiceAccount sa && sa.getMetadata() != null) {
+        accounts.put(
+            namespaceOf(sa) + "/" + sa.getMetadata().getName(),
+            sa.getMetadata().getLabels() == null ? Map.of() : sa.getMetadata().getLabels());
       }
     }
     List<AdminPolicy> policies = AdminPolicies.of(objects);
@@ -64,29 +75,32 @@ public final class ClusterTiers {
           case 1 -> cnis.get(0);
           default -> new ConflictingCnis(cnis);
         };
-    return policies.isEmpty() && cni == null ? NONE : new ClusterTiers(policies, cni, labels);
+    return policies.isEmpty() && cni == null
+        ? NONE
+        : new ClusterTiers(policies, cni, labels, accounts);
+  }
+
+  private static String namespaceOf(HasMetadata o) {
+    String ns = o.getMetadata().getNamespace();
+    return ns == null || ns.isEmpty() ? "default" : ns;
   }
 
   /** The pod as the tiers select it, its service account not known. */
   public Subject subject(String namespace, Map<String, String> labels) {
-    return subject(namespace, labels, null, null);
+    return subject(namespace, labels, null);
   }
 
   /**
-   * The pod as the tiers select it.
-   *
-   * @param serviceAccount its service account's name, or null when not known
-   * @param serviceAccountLabels that account's labels, or null when not known
+   * The pod as the tiers select it, running as {@code serviceAccount}: that account's labels are
+   * those of a ServiceAccount among the objects read, or not known (null) when none was given.
    */
-  public Subject subject(
-      String namespace,
-      Map<String, String> labels,
-      String serviceAccount,
-      Map<String, String> serviceAccountLabels) {
+  public Subject subject(String namespace, Map<String, String> labels, String serviceAccount) {
     String ns = namespace == null || namespace.isEmpty() ? "default" : namespace;
     Map<String, String> nsLabels = new HashMap<>(namespaceLabels.getOrDefault(ns, Map.of()));
     nsLabels.put("kubernetes.io/metadata.name", ns);
-    return new Subject(ns, nsLabels, labels, serviceAccount, serviceAccountLabels);
+    Map<String, String> account =
+        serviceAccount == null ? null : accountLabels.get(ns + "/" + serviceAccount);
+    return new Subject(ns, nsLabels, labels, serviceAccount, account);
   }
 
   /** The chain over these tiers and a namespace's (or the cluster's) NetworkPolicies. */
