@@ -14,7 +14,7 @@ import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.ForeignPolicies;
 import io.imdsprober.policy.Remediation;
 import io.imdsprober.policy.Workloads;
-import io.imdsprober.policy.anp.AdminPolicies;
+import io.imdsprober.policy.chain.ClusterTiers;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.ClusterPolicies;
@@ -102,11 +102,15 @@ public final class PolicyCommand implements Callable<Integer> {
       return SweepResult.EXIT_CONFIG;
     }
     List<Destination> destinations = new ArrayList<>();
+    // set once the live cluster's nodes are read: an auto profile's destinations come from them
+    boolean fromNodes = false;
     if (to == null || to.isEmpty()) {
       // a configured metadata.profile narrows the default to that cloud's targets (an AWS-correct
       // policy does not fail on Azure's addresses); auto, the default, asks about every cloud's
+      // in manifests, and about the clouds the nodes name in the live cluster
       destinations.addAll(
           config.get(Keys.METADATA_PROFILE).map(Destinations::of).orElseGet(Destinations::catalog));
+      fromNodes = manifests == null && config.get(Keys.METADATA_PROFILE).isEmpty();
     } else {
       for (String t : to) {
         try {
@@ -131,9 +135,15 @@ public final class PolicyCommand implements Callable<Integer> {
         objects = read.objects();
         foreign =
             ForeignPolicies.of(
-                objects.stream().filter(o -> !AdminPolicies.evaluated(o)).toList(), Set.of());
+                objects.stream().filter(o -> !ClusterTiers.evaluated(o)).toList(), Set.of());
       } else {
-        ClusterPolicies.Listing listing = live(config);
+        Live live = live(config);
+        ClusterPolicies.Listing listing = live.listing();
+        if (fromNodes) {
+          NodeDestinations.Chosen chosen = NodeDestinations.of(live.nodes());
+          destinations = new ArrayList<>(chosen.destinations());
+          err.println("note: destinations: " + chosen.why());
+        }
         objects = listing.objects();
         foreign = listing.foreign();
         undecided = listing.undecided();
@@ -150,7 +160,7 @@ public final class PolicyCommand implements Callable<Integer> {
       err.println("configuration error: " + e.getMessage());
       return SweepResult.EXIT_CONFIG;
     }
-    Coverage coverage = Coverage.of(objects, destinations);
+    Coverage coverage = Coverage.of(objects, List.copyOf(destinations));
     if (coverage.workloads().isEmpty()) {
       err.println(
           "nothing to evaluate: no workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet,"
@@ -264,17 +274,29 @@ public final class PolicyCommand implements Callable<Integer> {
   }
 
   /** Pods (page by page) and NetworkPolicies of the live cluster. */
-  private ClusterPolicies.Listing live(Config config) {
+  /** What the live cluster gave: the listing, and its nodes (null when they may not be listed). */
+  private record Live(
+      ClusterPolicies.Listing listing, List<io.fabric8.kubernetes.api.model.Node> nodes) {}
+
+  private Live live(Config config) {
     try (KubernetesClient client =
         KubeConnection.connect(
             common.kubeconfig, common.context, config, CommonOptions.userAgent())) {
       String server = String.valueOf(client.getMasterUrl());
+      ClusterPolicies.Listing listing;
       try {
-        return ClusterPolicies.list(client, io.imdsprober.policy.PolicyWeight.Caps.of(config));
+        listing = ClusterPolicies.list(client, io.imdsprober.policy.PolicyWeight.Caps.of(config));
       } catch (KubernetesClientException e) {
         throw new ConfigException(
             ApiErrors.describe("list pods and network policies in all namespaces", server, e), e);
       }
+      List<io.fabric8.kubernetes.api.model.Node> nodes;
+      try {
+        nodes = client.nodes().list().getItems();
+      } catch (KubernetesClientException e) {
+        nodes = null; // every cloud's destinations, said so
+      }
+      return new Live(listing, nodes);
     }
   }
 }

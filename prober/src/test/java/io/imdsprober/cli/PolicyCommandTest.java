@@ -271,6 +271,46 @@ class PolicyCommandTest {
   }
 
   @Test
+  @DisplayName(
+      "the live cluster with metadata.profile auto: the destinations are the clouds the nodes"
+          + " name (an AWS cluster is not failed on Alibaba's address), said on stderr; a node of"
+          + " no known cloud brings back the whole catalog")
+  void liveDestinationsFromNodes(@TempDir Path dir) throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      cluster.namespace("shop");
+      cluster.node("n1", "aws:///eu-west-1a/i-0123456789abcdef0", Map.of());
+      cluster
+          .admin
+          .pods()
+          .inNamespace("shop")
+          .resource(
+              new io.fabric8.kubernetes.api.model.PodBuilder()
+                  .withNewMetadata()
+                  .withName("lone")
+                  .withNamespace("shop")
+                  .endMetadata()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("w")
+                  .withImage("x")
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .create();
+      String kubeconfig = cluster.kubeconfig(dir).toString();
+      Cli.Result aws = Cli.run("policy", "--kubeconfig", kubeconfig, "--output", "json");
+      assertThat(aws.err()).contains("note: destinations: the metadata targets of aws");
+      assertThat(aws.out()).contains("\"to\":\"169.254.169.254:80/TCP\"");
+      assertThat(aws.out()).doesNotContain("100.100.100.200");
+
+      cluster.node("n2", "kind://docker/kind/kind-worker", Map.of());
+      Cli.Result mixed = Cli.run("policy", "--kubeconfig", kubeconfig, "--output", "json");
+      assertThat(mixed.err()).contains("every metadata target of the catalog");
+      assertThat(mixed.out()).contains("100.100.100.200");
+    }
+  }
+
+  @Test
   @DisplayName("--fix prints the NetworkPolicies that close it, as a YAML List, and says why")
   void fix(@TempDir Path dir) throws Exception {
     Path set = Files.writeString(dir.resolve("app.yaml"), DEPLOYMENT + "---\n" + HOLE);
