@@ -354,8 +354,19 @@ public final class ClusterPolicies {
         out.put(k, groupVersion);
       }
     }
+    // where Calico's API server serves projectcalico.org, its kinds are the same objects as
+    // crd.projectcalico.org's, read once
+    out.keySet()
+        .removeIf(
+            k ->
+                k.group().equals(CALICO_CRD)
+                    && out.keySet().stream()
+                        .anyMatch(o -> o.group().equals(CALICO_API) && o.kind().equals(k.kind())));
     return out;
   }
+
+  private static final String CALICO_CRD = "crd.projectcalico.org";
+  private static final String CALICO_API = "projectcalico.org";
 
   /**
    * The objects of the foreign policy kinds served: one paged list per kind, of which only names

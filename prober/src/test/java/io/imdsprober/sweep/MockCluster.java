@@ -240,32 +240,36 @@ public final class MockCluster implements AutoCloseable {
    * @param resources plural to whether it is namespaced
    */
   public void serves(String groupVersion, Map<String, Boolean> resources) {
-    String group = groupVersion.substring(0, groupVersion.indexOf('/'));
-    io.fabric8.kubernetes.api.model.GroupVersionForDiscovery v =
-        new io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder()
-            .withGroupVersion(groupVersion)
-            .withVersion(groupVersion.substring(group.length() + 1))
-            .build();
-    server
-        .expect()
-        .get()
-        .withPath("/apis")
-        .andReturn(
-            200,
-            new io.fabric8.kubernetes.api.model.APIGroupListBuilder()
-                .addNewGroup()
-                .withName(group)
-                .withVersions(v)
-                .withPreferredVersion(v)
-                .endGroup()
-                .build())
-        .always();
-    io.fabric8.kubernetes.api.model.APIResourceListBuilder list =
-        new io.fabric8.kubernetes.api.model.APIResourceListBuilder().withGroupVersion(groupVersion);
-    resources.forEach(
-        (plural, namespaced) ->
-            list.addNewResource().withName(plural).withNamespaced(namespaced).endResource());
-    server.expect().get().withPath("/apis/" + groupVersion).andReturn(200, list.build()).always();
+    serves(Map.of(groupVersion, resources));
+  }
+
+  /** The same for several groups, each by its group/version: one discovery holds them all. */
+  public void serves(Map<String, Map<String, Boolean>> groups) {
+    io.fabric8.kubernetes.api.model.APIGroupListBuilder all =
+        new io.fabric8.kubernetes.api.model.APIGroupListBuilder();
+    groups.forEach(
+        (groupVersion, resources) -> {
+          String group = groupVersion.substring(0, groupVersion.indexOf('/'));
+          io.fabric8.kubernetes.api.model.GroupVersionForDiscovery v =
+              new io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder()
+                  .withGroupVersion(groupVersion)
+                  .withVersion(groupVersion.substring(group.length() + 1))
+                  .build();
+          all.addNewGroup().withName(group).withVersions(v).withPreferredVersion(v).endGroup();
+          io.fabric8.kubernetes.api.model.APIResourceListBuilder list =
+              new io.fabric8.kubernetes.api.model.APIResourceListBuilder()
+                  .withGroupVersion(groupVersion);
+          resources.forEach(
+              (plural, namespaced) ->
+                  list.addNewResource().withName(plural).withNamespaced(namespaced).endResource());
+          server
+              .expect()
+              .get()
+              .withPath("/apis/" + groupVersion)
+              .andReturn(200, list.build())
+              .always();
+        });
+    server.expect().get().withPath("/apis").andReturn(200, all.build()).always();
   }
 
   public void node(String name, String providerId, Map<String, String> labels) {
