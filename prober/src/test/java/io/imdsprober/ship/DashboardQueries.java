@@ -8,7 +8,7 @@ import java.util.Map;
 
 /** The Grafana dashboard's panel queries, with its variables filled in as Grafana would. */
 public final class DashboardQueries {
-  static final Path DASHBOARD = Manifests.MANIFESTS.resolve("grafana/imds-prober.json");
+  static final Path DASHBOARD = Manifests.ROOT.resolve("grafana/imds-prober.json");
 
   private DashboardQueries() {}
 

@@ -41,10 +41,23 @@ class ManifestLayoutTest {
   }
 
   @Test
-  @DisplayName("manifests/ copied alone builds both overlays, dashboard included")
+  @DisplayName(
+      "manifests/ and grafana/ copied side by side (the layout of DESIGN.md) build both overlays,"
+          + " dashboard included; grafana/ builds alone, with its provisioning file beside it")
   void manifestsAlone(@TempDir Path dir) throws Exception {
     Path copy = dir.resolve("manifests");
     copy(Manifests.MANIFESTS, copy);
+    copy(Manifests.ROOT.resolve("grafana"), dir.resolve("grafana"));
+    assertThat(Manifests.kustomize(dir.resolve("grafana")))
+        .contains("name: imds-prober-dashboard")
+        .contains("grafana_dashboard: \"1\"");
+    java.util.Map<?, ?> provisioning =
+        new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+            .unmarshal(
+                Files.readString(dir.resolve("grafana/provisioning/imds-prober.yaml")),
+                java.util.Map.class);
+    assertThat(((java.util.Map<?, ?>) ((List<?>) provisioning.get("providers")).get(0)).get("type"))
+        .isEqualTo("file");
     for (String overlay : List.of("deployment", "cronjob")) {
       String alone = Manifests.kustomize(copy.resolve("overlays").resolve(overlay));
       assertThat(alone).as(overlay).isEqualTo(Manifests.kustomize(overlay));
@@ -59,6 +72,7 @@ class ManifestLayoutTest {
   void plainPrometheus(@TempDir Path dir) throws Exception {
     Path copy = dir.resolve("manifests");
     copy(Manifests.MANIFESTS, copy);
+    copy(Manifests.ROOT.resolve("grafana"), dir.resolve("grafana"));
     // as the README says: copy overlays/deployment, drop the component, add plain-prometheus
     Path plain = copy.resolve("overlays/plain");
     copy(copy.resolve("overlays/deployment"), plain);
