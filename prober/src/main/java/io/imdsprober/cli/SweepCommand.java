@@ -96,6 +96,13 @@ public final class SweepCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE})")
   String output;
 
+  @Option(
+      names = "--wide",
+      description =
+          "With --output table: whole reasons, however wide (by default the table fits 120"
+              + " columns and cuts long reasons with an ellipsis)")
+  boolean wide;
+
   @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report")
   Path junit;
 
@@ -227,7 +234,7 @@ public final class SweepCommand implements Callable<Integer> {
         switch (output) {
           case "json" -> JsonReport.render(result) + "\n";
           case "openreports" -> OpenReportsYaml.render(result);
-          default -> TableReport.render(result);
+          default -> TableReport.render(result, wide);
         });
     out.flush();
     if (junit != null) {

@@ -23,9 +23,6 @@ public final class Bounds {
    */
   public static final int DETAIL = 4096;
 
-  /** The table's reason column, in characters (a terminal's width, not a byte budget). */
-  public static final int TABLE_REASON_CHARS = 100;
-
   /**
    * Any other one string: a namespace or workload name, a label key or value, a policy name, a
    * reason, a word of a list.

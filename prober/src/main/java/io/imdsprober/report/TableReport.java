@@ -14,15 +14,39 @@ import java.util.List;
 /**
  * The default report: one row per namespace, then a count per verdict. Every cell is one line,
  * cleaned and bounded ({@link Bounds}): a tenant's string cannot add a row or move the terminal.
+ * The table fits {@link #WIDTH} columns: the REASON column (then, where a row's targets are many,
+ * METADATA) is cut with an ellipsis to fit, never a namespace or a verdict; {@code --wide} (or the
+ * JSON) gives the whole reason.
  */
 public final class TableReport {
   private static final String[] HEADER = {
     "NAMESPACE", "VERDICT", "METADATA", "DNS", "EGRESS", "REASON"
   };
 
+  /** The width the table fits, in characters: a terminal's or a CI log's. */
+  public static final int WIDTH = 120;
+
+  /** The least a cut column keeps, so that a cut reason still names its kind. */
+  static final int MIN_CUT = 24;
+
+  /** The separator between columns. */
+  private static final int GAP = 2;
+
+  private static final int METADATA = 2;
+  private static final int REASON = 5;
+
   private TableReport() {}
 
+  /** The table, fitted to {@link #WIDTH} columns. */
   public static String render(SweepResult result) {
+    return render(result, false);
+  }
+
+  /**
+   * @param wide whole reasons (each still one line, bounded by {@link Bounds#DETAIL}), whatever the
+   *     width
+   */
+  public static String render(SweepResult result, boolean wide) {
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
     for (NamespaceResult r : result.namespaces()) {
@@ -42,19 +66,18 @@ public final class TableReport {
             f == null ? "-" : metadata(f.metadata()),
             f == null ? "-" : dns(f.dns()),
             f == null ? "-" : egress(f.egress()),
-            Texts.abbreviate(reason, Bounds.TABLE_REASON_CHARS - 1)
+            wide ? Bounds.text(reason) : Texts.abbreviate(reason, Integer.MAX_VALUE)
           });
     }
-    int[] widths = new int[HEADER.length];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        widths[i] = Math.max(widths[i], row[i].length());
-      }
+    int[] widths = widths(rows);
+    if (!wide) {
+      fit(rows, widths, REASON);
+      fit(rows, widths, METADATA);
     }
     StringBuilder sb = new StringBuilder();
     for (String[] row : rows) {
       for (int i = 0; i < row.length; i++) {
-        sb.append(i == row.length - 1 ? row[i] : pad(row[i], widths[i] + 2));
+        sb.append(i == row.length - 1 ? row[i] : pad(row[i], widths[i] + GAP));
       }
       sb.append('\n');
     }
@@ -63,6 +86,38 @@ public final class TableReport {
     result.counts().forEach((v, n) -> sb.append(' ').append(v.word()).append('=').append(n));
     sb.append('\n');
     return sb.toString();
+  }
+
+  private static int[] widths(List<String[]> rows) {
+    int[] widths = new int[HEADER.length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    return widths;
+  }
+
+  /** Cuts column {@code col} so that the table fits {@link #WIDTH}, keeping {@link #MIN_CUT}. */
+  private static void fit(List<String[]> rows, int[] widths, int col) {
+    int total = 0;
+    for (int w : widths) {
+      total += w;
+    }
+    total += GAP * (widths.length - 1);
+    if (total <= WIDTH) {
+      return;
+    }
+    int room = Math.max(MIN_CUT, widths[col] - (total - WIDTH));
+    if (room >= widths[col]) {
+      return;
+    }
+    for (String[] row : rows) {
+      if (row[col].length() > room) {
+        row[col] = Texts.abbreviate(row[col], room - 1);
+      }
+    }
+    widths[col] = room;
   }
 
   private static String metadata(List<MetadataFact> facts) {

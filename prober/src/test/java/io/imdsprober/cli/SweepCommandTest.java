@@ -42,6 +42,42 @@ class SweepCommandTest {
 
   @Test
   @DisplayName(
+      "the table fits 120 columns however long a reason is (cut with an ellipsis, namespace and"
+          + " verdict whole); --wide prints the whole reason, still one line per namespace")
+  void tableFitsAndWideShowsAll() throws Exception {
+    cluster.namespace("quota-bound-team-with-a-rather-long-name");
+    String quota =
+        "Error creating: pods \"imds-probe-x\" is forbidden: exceeded quota: compute-resources,"
+            + " requested: limits.cpu=500m,limits.memory=128Mi, used: limits.cpu=7800m,"
+            + " limits.memory=15872Mi, limited: limits.cpu=8,limits.memory=16Gi";
+    kubelet.script("quota-bound-team-with-a-rather-long-name", FakeKubelet.failedCreate(quota));
+    cluster.namespace("fine");
+
+    Cli.Result table = Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString());
+    List<String> lines = table.out().lines().toList();
+    assertThat(lines)
+        .as(table.out())
+        .allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(120));
+    assertThat(lines)
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith("quota-bound-team-with-a-rather-long-name")
+                    .contains("error")
+                    .endsWith("…"));
+
+    Cli.Result wide = Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--wide");
+    assertThat(wide.out().lines())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith("quota-bound-team-with-a-rather-long-name")
+                    .contains("limited: limits.cpu=8,limits.memory=16Gi"));
+    assertThat(wide.out().lines().filter(l -> l.startsWith("fine")).count()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName(
       "sweep --once: a forged result is error/tampered (exit 2, never protected) with a ProbeTampered Event")
   void tamperedProbe() throws Exception {
     cluster.namespace("forged");
