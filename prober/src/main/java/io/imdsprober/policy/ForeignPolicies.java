@@ -42,6 +42,36 @@ public record ForeignPolicies(Map<String, Set<String>> byNamespace, Set<String> 
           new Kind("crd.projectcalico.org", "GlobalNetworkPolicy", "globalnetworkpolicies", false),
           new Kind("projectcalico.org", "NetworkPolicy", "networkpolicies", true),
           new Kind("projectcalico.org", "GlobalNetworkPolicy", "globalnetworkpolicies", false),
+          // what orders Calico's policies, what their selectors may select, and the staged kinds
+          // (reported, never enforcing)
+          new Kind("crd.projectcalico.org", "Tier", "tiers", false),
+          new Kind("projectcalico.org", "Tier", "tiers", false),
+          new Kind("crd.projectcalico.org", "GlobalNetworkSet", "globalnetworksets", false),
+          new Kind("projectcalico.org", "GlobalNetworkSet", "globalnetworksets", false),
+          new Kind("crd.projectcalico.org", "NetworkSet", "networksets", true),
+          new Kind("projectcalico.org", "NetworkSet", "networksets", true),
+          new Kind("crd.projectcalico.org", "StagedNetworkPolicy", "stagednetworkpolicies", true),
+          new Kind("projectcalico.org", "StagedNetworkPolicy", "stagednetworkpolicies", true),
+          new Kind(
+              "crd.projectcalico.org",
+              "StagedGlobalNetworkPolicy",
+              "stagedglobalnetworkpolicies",
+              false),
+          new Kind(
+              "projectcalico.org",
+              "StagedGlobalNetworkPolicy",
+              "stagedglobalnetworkpolicies",
+              false),
+          new Kind(
+              "crd.projectcalico.org",
+              "StagedKubernetesNetworkPolicy",
+              "stagedkubernetesnetworkpolicies",
+              true),
+          new Kind(
+              "projectcalico.org",
+              "StagedKubernetesNetworkPolicy",
+              "stagedkubernetesnetworkpolicies",
+              true),
           new Kind("crd.antrea.io", "NetworkPolicy", "networkpolicies", true),
           new Kind("crd.antrea.io", "ClusterNetworkPolicy", "clusternetworkpolicies", false),
           new Kind("policy.networking.k8s.io", "AdminNetworkPolicy", "adminnetworkpolicies", false),

@@ -214,9 +214,9 @@ public final class ClusterPolicies {
 
   /**
    * A policy of a kind the chain evaluates (admin tiers, a CNI's kinds), kept whole for it
-   * (apiVersion, kind, name, namespace, spec or Cilium's {@code specs}), or, over the per-policy
-   * byte cap, not kept and named in {@code heavy}: the prediction is then incomplete wherever it
-   * may act (every namespace for a cluster-wide kind, its own for a namespaced one).
+   * (apiVersion, kind, name, namespace, labels, spec or Cilium's {@code specs}), or, over the
+   * per-policy byte cap, not kept and named in {@code heavy}: the prediction is then incomplete
+   * wherever it may act (every namespace for a cluster-wide kind, its own for a namespaced one).
    */
   private static HasMetadata evaluatedCopy(
       GenericKubernetesResource item,
@@ -229,12 +229,17 @@ public final class ClusterPolicies {
     GenericKubernetesResource kept = new GenericKubernetesResource();
     kept.setApiVersion(groupVersion);
     kept.setKind(k.kind());
+    // labels too: Calico's network sets are selected by theirs
     kept.setMetadata(
         new ObjectMetaBuilder()
             .withName(item.getMetadata().getName())
             .withNamespace(item.getMetadata().getNamespace())
+            .withLabels(item.getMetadata().getLabels())
             .build());
-    long bytes = 0;
+    long bytes =
+        item.getMetadata().getLabels() == null
+            ? 0
+            : JSON.asJson(item.getMetadata().getLabels()).length();
     for (String field : SPEC_FIELDS) {
       Object spec = extra.get(field);
       if (spec != null) {
