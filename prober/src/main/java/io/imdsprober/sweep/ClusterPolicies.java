@@ -329,34 +329,43 @@ public final class ClusterPolicies {
    * ({@code /apis}), then, only for a group that is there, its resources.
    */
   public static Map<Kind, String> served(KubernetesClient client) {
-    Map<String, String> groups = new LinkedHashMap<>();
+    // each group's versions, the preferred one first: ClusterNetworkPolicy (v1alpha2) is served
+    // beside AdminNetworkPolicy (v1alpha1) in one group
+    Map<String, List<String>> groups = new LinkedHashMap<>();
     APIGroupList list = client.getApiGroups();
     for (APIGroup g :
         list == null || list.getGroups() == null ? List.<APIGroup>of() : list.getGroups()) {
+      List<String> versions = new ArrayList<>();
       if (g.getPreferredVersion() != null) {
-        groups.put(g.getName(), g.getPreferredVersion().getGroupVersion());
+        versions.add(g.getPreferredVersion().getGroupVersion());
       }
+      if (g.getVersions() != null) {
+        g.getVersions().stream()
+            .map(io.fabric8.kubernetes.api.model.GroupVersionForDiscovery::getGroupVersion)
+            .filter(v -> !versions.contains(v))
+            .forEach(versions::add);
+      }
+      groups.put(g.getName(), versions);
     }
     Map<Kind, String> out = new LinkedHashMap<>();
     Map<String, Set<String>> resources = new LinkedHashMap<>();
     for (Kind k : ForeignPolicies.KNOWN) {
-      String groupVersion = groups.get(k.group());
-      if (groupVersion == null) {
-        continue;
-      }
-      Set<String> plurals =
-          resources.computeIfAbsent(
-              groupVersion,
-              gv -> {
-                APIResourceList r = client.getApiResources(gv);
-                Set<String> names = new LinkedHashSet<>();
-                if (r != null && r.getResources() != null) {
-                  r.getResources().forEach(x -> names.add(x.getName()));
-                }
-                return names;
-              });
-      if (plurals.contains(k.plural())) {
-        out.put(k, groupVersion);
+      for (String groupVersion : groups.getOrDefault(k.group(), List.of())) {
+        Set<String> plurals =
+            resources.computeIfAbsent(
+                groupVersion,
+                gv -> {
+                  APIResourceList r = client.getApiResources(gv);
+                  Set<String> names = new LinkedHashSet<>();
+                  if (r != null && r.getResources() != null) {
+                    r.getResources().forEach(x -> names.add(x.getName()));
+                  }
+                  return names;
+                });
+        if (plurals.contains(k.plural())) {
+          out.put(k, groupVersion);
+          break;
+        }
       }
     }
     // where Calico's API server serves projectcalico.org, its kinds are the same objects as

@@ -243,19 +243,23 @@ public final class MockCluster implements AutoCloseable {
     serves(Map.of(groupVersion, resources));
   }
 
-  /** The same for several groups, each by its group/version: one discovery holds them all. */
+  /**
+   * The same for several group/versions: one discovery holds them all; versions of one group are
+   * listed in the order given, the first preferred.
+   */
   public void serves(Map<String, Map<String, Boolean>> groups) {
-    io.fabric8.kubernetes.api.model.APIGroupListBuilder all =
-        new io.fabric8.kubernetes.api.model.APIGroupListBuilder();
+    Map<String, List<io.fabric8.kubernetes.api.model.GroupVersionForDiscovery>> versions =
+        new java.util.LinkedHashMap<>();
     groups.forEach(
         (groupVersion, resources) -> {
           String group = groupVersion.substring(0, groupVersion.indexOf('/'));
-          io.fabric8.kubernetes.api.model.GroupVersionForDiscovery v =
-              new io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder()
-                  .withGroupVersion(groupVersion)
-                  .withVersion(groupVersion.substring(group.length() + 1))
-                  .build();
-          all.addNewGroup().withName(group).withVersions(v).withPreferredVersion(v).endGroup();
+          versions
+              .computeIfAbsent(group, g -> new ArrayList<>())
+              .add(
+                  new io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder()
+                      .withGroupVersion(groupVersion)
+                      .withVersion(groupVersion.substring(group.length() + 1))
+                      .build());
           io.fabric8.kubernetes.api.model.APIResourceListBuilder list =
               new io.fabric8.kubernetes.api.model.APIResourceListBuilder()
                   .withGroupVersion(groupVersion);
@@ -269,6 +273,15 @@ public final class MockCluster implements AutoCloseable {
               .andReturn(200, list.build())
               .always();
         });
+    io.fabric8.kubernetes.api.model.APIGroupListBuilder all =
+        new io.fabric8.kubernetes.api.model.APIGroupListBuilder();
+    versions.forEach(
+        (group, vs) ->
+            all.addNewGroup()
+                .withName(group)
+                .withVersions(vs)
+                .withPreferredVersion(vs.get(0))
+                .endGroup());
     server.expect().get().withPath("/apis").andReturn(200, all.build()).always();
   }
 
