@@ -1,7 +1,6 @@
 package io.imdsprober.ship;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.LintResult;
 import java.nio.file.Files;
@@ -199,19 +198,8 @@ class HelmChartTest {
   }
 
   @Test
-  @DisplayName(
-      "policyKinds.enabled is the policy-kinds component (while its rbac.yaml is not written, the"
-          + " value is refused with a message naming the missing file, and nothing renders)")
+  @DisplayName("policyKinds.enabled renders the same objects as the policy-kinds component")
   void policyKinds(@TempDir Path dir) throws Exception {
-    Path rbac = Manifests.MANIFESTS.resolve("components/policy-kinds/rbac.yaml");
-    if (!Files.exists(rbac)) {
-      // TODO(lead): once components/policy-kinds/rbac.yaml lands (and sync-files.sh has copied
-      // it), only the branch below runs; this one can go.
-      assertThatThrownBy(() -> HelmChart.template("policyKinds: {enabled: true}\n"))
-          .hasMessageContaining("files/manifests/components/policy-kinds/rbac.yaml")
-          .hasMessageContaining("sync-files.sh");
-      return;
-    }
     Path mine = dir.resolve("mine");
     Manifests.userOverlay(
         mine,
