@@ -14,7 +14,7 @@ import io.imdsprober.policy.EgressPolicies.Destination;
 import io.imdsprober.policy.ForeignPolicies;
 import io.imdsprober.policy.Remediation;
 import io.imdsprober.policy.Workloads;
-import io.imdsprober.policy.anp.AdminPolicies;
+import io.imdsprober.policy.chain.ClusterTiers;
 import io.imdsprober.report.CoverageReport;
 import io.imdsprober.sweep.ApiErrors;
 import io.imdsprober.sweep.ClusterPolicies;
@@ -131,7 +131,7 @@ public final class PolicyCommand implements Callable<Integer> {
         objects = read.objects();
         foreign =
             ForeignPolicies.of(
-                objects.stream().filter(o -> !AdminPolicies.evaluated(o)).toList(), Set.of());
+                objects.stream().filter(o -> !ClusterTiers.evaluated(o)).toList(), Set.of());
       } else {
         ClusterPolicies.Listing listing = live(config);
         objects = listing.objects();
@@ -161,7 +161,7 @@ public final class PolicyCommand implements Callable<Integer> {
     for (Map.Entry<String, String> e : coverage.invalid().entrySet()) {
       err.println(
           "warning: "
-              + (e.getKey().contains("/") ? "NetworkPolicy " : "")
+              + (e.getKey().contains("/") && !e.getKey().contains(" ") ? "NetworkPolicy " : "")
               + io.imdsprober.report.Bounds.name(e.getKey())
               + " is invalid ("
               + io.imdsprober.report.Bounds.text(e.getValue())

@@ -1,5 +1,6 @@
 package io.imdsprober.policy.cilium;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.imdsprober.policy.chain.CniPolicies;
 import io.imdsprober.policy.chain.CniReader;
@@ -9,7 +10,10 @@ import java.util.Optional;
 
 /**
  * Reads Cilium's policy kinds, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (group {@code
- * cilium.io}; only {@code v2} is evaluated, another version is named invalid). Pure.
+ * cilium.io}; only {@code v2} is evaluated, another version is named invalid). An object that
+ * carries neither {@code spec} nor {@code specs} (the live listing keeps only the names of the
+ * kinds it does not evaluate) is not read here: it stays a foreign kind, named incomplete, never
+ * guessed. Pure.
  */
 public final class CiliumReader implements CniReader {
   public static final String GROUP = "cilium.io";
@@ -19,7 +23,11 @@ public final class CiliumReader implements CniReader {
     String v = o.getApiVersion();
     return v != null
         && v.startsWith(GROUP + "/")
-        && (CiliumPolicy.CNP.equals(o.getKind()) || CiliumPolicy.CCNP.equals(o.getKind()));
+        && (CiliumPolicy.CNP.equals(o.getKind()) || CiliumPolicy.CCNP.equals(o.getKind()))
+        && o instanceof GenericKubernetesResource g
+        && g.getAdditionalProperties() != null
+        && (g.getAdditionalProperties().containsKey("spec")
+            || g.getAdditionalProperties().containsKey("specs"));
   }
 
   @Override
