@@ -95,6 +95,10 @@ final class CiliumParser {
     } catch (Bad e) {
       problem = e.getMessage();
       rules = salvage(props);
+    } catch (RuntimeException e) {
+      // a shape no check above foresaw: named, never a crash and never a decision
+      problem = "cannot be read (" + e.getClass().getSimpleName() + ")";
+      rules = salvage(props);
     }
     return new CiliumPolicy(kind, namespace, name, rules, problem);
   }
