@@ -334,6 +334,42 @@ class CiliumPolicyTableTest {
                 "CiliumClusterwideNetworkPolicy deny-imds egressDeny[0]",
                 egress("[{toFQDNs: [{matchName: example.com}]}]"),
                 DENY_IMDS),
+            // only the pods a rule could select are undecided
+            row(
+                "a CCNP toFQDNs rule selecting app=db leaves app=web decided",
+                IMDS,
+                Outcome.DENIED,
+                "CiliumClusterwideNetworkPolicy deny-imds egressDeny[0]",
+                ccnp(
+                    "db-fqdn",
+                    "{endpointSelector: {matchLabels: {app: db}}, egress: [{toFQDNs: [{matchName:"
+                        + " a.b}]}]}"),
+                DENY_IMDS),
+            // [L3] Entities based: host is the local node, not the world
+            row(
+                "egressDeny toEntities host does not deny the metadata address",
+                IMDS,
+                Outcome.ALLOWED,
+                "",
+                ccnp(
+                    "deny-host",
+                    "{"
+                        + ALL
+                        + ", enableDefaultDeny: {egress: false}, egressDeny: [{toEntities:"
+                        + " [host]}]}")),
+            row(
+                "toEntities world for an address that may be a node's: undecided",
+                "10.0.0.1:80/TCP",
+                Outcome.UNKNOWN,
+                "whether 10.0.0.1 is a node's, a pod's or the world's address is not known",
+                egress("[{toEntities: [world]}]")),
+            // [API] rule_validation.go: netip.ParsePrefix refuses leading zeros
+            row(
+                "a CIDR with a leading zero: invalid",
+                IMDS,
+                Outcome.UNKNOWN,
+                "has a leading zero",
+                egress("[{toCIDR: [169.254.169.254/032]}]")),
             // [L3] Services based
             row(
                 "toServices: undecided",
