@@ -2,19 +2,15 @@ package io.imdsprober.policy.cilium;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.imdsprober.policy.Cidr;
 import io.imdsprober.policy.cilium.CiliumPolicy.Cidrs;
 import io.imdsprober.policy.cilium.CiliumPolicy.Egress;
 import io.imdsprober.policy.cilium.CiliumPolicy.Entity;
 import io.imdsprober.policy.cilium.CiliumPolicy.Peer;
-import io.imdsprober.policy.cilium.CiliumPolicy.Pods;
-import io.imdsprober.policy.cilium.CiliumPolicy.Port;
 import io.imdsprober.policy.cilium.CiliumPolicy.PortRule;
 import io.imdsprober.policy.cilium.CiliumPolicy.Rule;
 import io.imdsprober.policy.cilium.CiliumPolicy.Undecidable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,8 +26,6 @@ import java.util.Set;
  * one makes the whole object invalid (Cilium refuses the object), named with the field. Pure.
  */
 final class CiliumParser {
-  private static final Set<String> PROTOCOLS = Set.of("TCP", "UDP", "SCTP", "ANY");
-  private static final Set<String> OTHER_PROTOCOLS = Set.of("ICMP", "ICMPV6", "VRRP", "IGMP");
 
   /** The fields of an egress rule not decidable for an IP destination, with why. */
   private static final Map<String, String> UNDECIDABLE =
@@ -246,11 +240,13 @@ final class CiliumParser {
     }
     List<Peer> peers = new ArrayList<>();
     for (Object c : list(r.get("toCIDR"), where + ".toCIDR")) {
-      peers.add(new Cidrs(cidr(c, where + ".toCIDR"), List.of()));
+      peers.add(new Cidrs(CiliumPeers.cidr(c, where + ".toCIDR"), List.of()));
     }
     List<Object> sets = list(r.get("toCIDRSet"), where + ".toCIDRSet");
     for (int j = 0; j < sets.size(); j++) {
-      peers.add(cidrSet(sets.get(j), where + ".toCIDRSet[" + j + "]", "toCIDRSet[" + j + "]"));
+      peers.add(
+          CiliumPeers.cidrSet(
+              sets.get(j), where + ".toCIDRSet[" + j + "]", "toCIDRSet[" + j + "]"));
     }
     List<Object> entities = list(r.get("toEntities"), where + ".toEntities");
     for (int j = 0; j < entities.size(); j++) {
@@ -263,7 +259,7 @@ final class CiliumParser {
     List<Object> endpoints = list(r.get("toEndpoints"), where + ".toEndpoints");
     for (int j = 0; j < endpoints.size(); j++) {
       peers.add(
-          endpoints(
+          CiliumPeers.endpoints(
               endpoints.get(j), where + ".toEndpoints[" + j + "]", "toEndpoints[" + j + "]", word));
     }
     for (Map.Entry<String, String> u : UNDECIDABLE.entrySet()) {
@@ -284,7 +280,8 @@ final class CiliumParser {
     List<PortRule> portRules = new ArrayList<>();
     for (int j = 0; j < ports.size(); j++) {
       portRules.add(
-          portRule(ports.get(j), where + ".toPorts[" + j + "]", "toPorts[" + j + "]", deny, host));
+          CiliumPorts.portRule(
+              ports.get(j), where + ".toPorts[" + j + "]", "toPorts[" + j + "]", deny, host));
     }
     String undecidable = null;
     if (!list(r, "toRequires").isEmpty()) {
@@ -304,201 +301,6 @@ final class CiliumParser {
     }
     boolean anyPeer = present.isEmpty() && (!ports.isEmpty() || !icmps.isEmpty());
     return new Egress(word, peers, anyPeer, portRules, !icmps.isEmpty(), undecidable);
-  }
-
-  private static Peer cidrSet(Object v, String where, String field) throws Bad {
-    Map<String, Object> m = map(v);
-    if (m == null) {
-      throw new Bad(where + " is not an object");
-    }
-    for (String group : List.of("cidrGroupRef", "cidrGroupSelector")) {
-      if (m.get(group) != null) {
-        if (m.get("cidr") != null) {
-          throw new Bad(where + " has both cidr and " + group);
-        }
-        return new Undecidable(
-            field
-                + "."
-                + group
-                + ": the addresses are a CiliumCIDRGroup's, which is not read here");
-      }
-    }
-    Cidr cidr = cidr(m.get("cidr"), where + ".cidr");
-    List<Cidr> except = new ArrayList<>();
-    for (Object e : list(m.get("except"), where + ".except")) {
-      Cidr x = cidr(e, where + ".except");
-      // rule_validation.go: prefix.Contains(except.Addr()), which also needs the same family
-      if (x.network().length != cidr.network().length || !cidr.contains(address(x))) {
-        throw new Bad(where + ".except " + e + " is not inside " + m.get("cidr"));
-      }
-      except.add(x);
-    }
-    return new Cidrs(cidr, except);
-  }
-
-  private static java.net.InetAddress address(Cidr c) {
-    try {
-      return java.net.InetAddress.getByAddress(c.network());
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * A {@code toEndpoints} entry: it selects endpoints by their labels, never an address outside the
-   * cluster, unless it selects by {@code reserved:} (or another non-pod) labels, or is a
-   * cluster-wide policy's selector with no label a pod must carry (such a selector also matches the
-   * world identity, whose labels are reserved ones): then not known.
-   */
-  private static Peer endpoints(Object v, String where, String field, String word) throws Bad {
-    EndpointSelector s;
-    try {
-      s = EndpointSelector.parse(v);
-    } catch (IllegalArgumentException e) {
-      throw new Bad(where + ": " + e.getMessage());
-    }
-    boolean reserved =
-        s.requirements().stream()
-            .anyMatch(r -> !r.source().equals("k8s") && !r.source().equals("any"));
-    if (reserved) {
-      return new Undecidable(
-          field + ": selects by reserved or other non-pod labels: not evaluated");
-    }
-    boolean namespaced = word.startsWith(CiliumPolicy.CNP + " ");
-    if (namespaced || s.requirements().stream().anyMatch(EndpointSelector.Requirement::positive)) {
-      return new Pods();
-    }
-    return new Undecidable(
-        field
-            + ": a cluster-wide selector that requires no label may select the world identity"
-            + " (and the metadata address with it)");
-  }
-
-  private static PortRule portRule(Object v, String where, String field, boolean deny, boolean host)
-      throws Bad {
-    Map<String, Object> m = map(v);
-    if (m == null) {
-      throw new Bad(where + " is not an object");
-    }
-    List<Port> ports = new ArrayList<>();
-    List<Object> raw = list(m.get("ports"), where + ".ports");
-    boolean zero = false;
-    for (int k = 0; k < raw.size(); k++) {
-      Port p = port(raw.get(k), where + ".ports[" + k + "]");
-      zero |= p.from() == 0 && !p.named();
-      ports.add(p);
-    }
-    String l7 = null;
-    Map<String, Object> rules = map(m.get("rules"));
-    if (m.get("rules") != null && rules == null) {
-      throw new Bad(where + ".rules is not an object");
-    }
-    if (rules != null) {
-      for (String key : List.of("http", "kafka", "dns", "l7proto", "l7")) {
-        Object r = rules.get(key);
-        if (r != null
-            && !(r instanceof List<?> l && l.isEmpty())
-            && !(r instanceof String s && s.isEmpty())) {
-          l7 = field + ".rules." + key;
-          break;
-        }
-      }
-    }
-    if (l7 != null) {
-      if (deny) {
-        throw new Bad(where + ".rules: an egressDeny rule cannot have L7 rules");
-      }
-      if (host) {
-        throw new Bad(where + ".rules: host policies do not support L7 rules");
-      }
-      if (zero) {
-        throw new Bad(where + ".rules: L7 rules can not be used when a port is 0");
-      }
-    }
-    if (l7 == null) {
-      for (String key : List.of("serverNames", "listener", "terminatingTLS", "originatingTLS")) {
-        Object x = m.get(key);
-        if (x != null && !(x instanceof List<?> l && l.isEmpty())) {
-          l7 = field + "." + key;
-          break;
-        }
-      }
-    }
-    return new PortRule(ports, l7);
-  }
-
-  private static Port port(Object v, String where) throws Bad {
-    Map<String, Object> m = map(v);
-    if (m == null) {
-      throw new Bad(where + " is not an object");
-    }
-    Object p = m.get("port");
-    String protocol =
-        m.get("protocol") == null || "".equals(m.get("protocol"))
-            ? "ANY"
-            : String.valueOf(m.get("protocol")).toUpperCase(Locale.ROOT);
-    if (!PROTOCOLS.contains(protocol) && !OTHER_PROTOCOLS.contains(protocol)) {
-      throw new Bad(where + ".protocol '" + m.get("protocol") + "' is not TCP, UDP, SCTP or ANY");
-    }
-    if (p == null || "".equals(p)) {
-      throw new Bad(where + ".port must be specified");
-    }
-    String text = String.valueOf(p);
-    if (!(p instanceof Number) && !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      if (!text.matches("[a-zA-Z0-9-]{1,15}") || !text.matches(".*[a-zA-Z].*")) {
-        throw new Bad(where + ".port '" + text + "' is neither a number nor a port name");
-      }
-      return new Port(protocol, 0, 0, true); // a container port's name
-    }
-    int from = number(p, where + ".port");
-    int to = from;
-    if (m.get("endPort") != null) {
-      int end = number(m.get("endPort"), where + ".endPort");
-      if (end != 0 && from != 0) {
-        if (end < from) {
-          throw new Bad(where + ".endPort " + end + " is below port " + from);
-        }
-        to = end;
-      }
-    }
-    return new Port(protocol, from, to, false);
-  }
-
-  private static int number(Object v, String where) throws Bad {
-    long n;
-    if (v instanceof Number x && x.doubleValue() == x.longValue()) {
-      n = x.longValue();
-    } else {
-      String s = String.valueOf(v);
-      if (s.isEmpty() || s.length() > 6 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        throw new Bad(where + " '" + v + "' is not a whole number");
-      }
-      if (s.length() > 1 && s.charAt(0) == '0') {
-        // Go's strconv.ParseUint(s, 0, 16) reads a leading zero as octal
-        throw new Bad(where + " '" + v + "' has a leading zero, which Cilium reads as octal");
-      }
-      n = Long.parseLong(s);
-    }
-    if (n < 0 || n > 65535) {
-      throw new Bad(where + " " + n + " is outside 0-65535");
-    }
-    return (int) n;
-  }
-
-  private static Cidr cidr(Object v, String where) throws Bad {
-    String text = v instanceof String s ? s : String.valueOf(v);
-    if (text.indexOf(':') >= 0 && text.indexOf('.') >= 0) {
-      throw new Bad(
-          where
-              + ": '"
-              + text
-              + "': an IPv4-mapped or embedded address, which the CRD's pattern refuses");
-    }
-    try {
-      return Cidr.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new Bad(where + ": " + e.getMessage());
-    }
   }
 
   @SuppressWarnings("unchecked")
