@@ -515,7 +515,8 @@ class CiliumPolicyTableTest {
                 "team/allow-all egress[0]",
                 NP_ALLOW_ALL,
                 ccnp("other", "{endpointSelector: {matchLabels: {app: db}}, egress: [{}]}")),
-            // [L3] Ingress/Egress Default Deny: an empty rule allows nothing
+            // [L3] Ingress/Egress Default Deny: an empty rule allows nothing; the deny-all-egress
+            // shape of cilium/cilium#3346; [API] repository.go counts len(r.Egress) > 0
             row(
                 "egress: [{}] puts the pod in default deny and allows nothing",
                 IMDS,
