@@ -171,7 +171,7 @@ public final class PolicyCommand implements Callable<Integer> {
     for (Map.Entry<String, String> e : coverage.invalid().entrySet()) {
       err.println(
           "warning: "
-              + (e.getKey().contains("/") ? "NetworkPolicy " : "")
+              + (e.getKey().contains("/") && !e.getKey().contains(" ") ? "NetworkPolicy " : "")
               + io.imdsprober.report.Bounds.name(e.getKey())
               + " is invalid ("
               + io.imdsprober.report.Bounds.text(e.getValue())

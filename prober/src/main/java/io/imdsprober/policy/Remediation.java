@@ -74,11 +74,10 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
     // baseline tier; an admin-tier allow is above every NetworkPolicy, and is only named
     EgressPolicies networkPolicies = new EgressPolicies(new ArrayList<>(original.values()));
     Set<String> adminTier = new java.util.HashSet<>();
+    Set<String> baselineTier = new java.util.HashSet<>();
     for (io.imdsprober.policy.anp.AdminPolicy a :
         io.imdsprober.policy.anp.AdminPolicies.of(objects)) {
-      if (!a.baseline()) {
-        adminTier.add(a.display());
-      }
+      (a.baseline() ? baselineTier : adminTier).add(a.display());
     }
     Map<String, NetworkPolicy> changed = new LinkedHashMap<>();
     List<String> notes = new ArrayList<>();
@@ -100,9 +99,7 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
           break;
         }
         List<String> admin =
-            reach.decision().rules().stream()
-                .filter(r -> adminTier.contains(r.substring(0, r.lastIndexOf(" egress["))))
-                .toList();
+            reach.decision().rules().stream().filter(r -> adminTier.contains(policyOf(r))).toList();
         for (String rule : admin) {
           String note =
               workload
@@ -119,11 +116,31 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
         if (!admin.isEmpty()) {
           continue;
         }
+        // a CNI's own rule ("CiliumNetworkPolicy shop/x egress[0]"): under that CNI a
+        // NetworkPolicy only adds allows beside it, so only changing that rule closes it
+        List<String> cni =
+            reach.decision().rules().stream()
+                .filter(r -> !networkPolicyRule(r))
+                .filter(r -> !baselineTier.contains(policyOf(r)))
+                .toList();
+        for (String rule : cni) {
+          String note =
+              workload
+                  + ": "
+                  + rule
+                  + " allows "
+                  + reach.to().word()
+                  + "; no NetworkPolicy takes back what that rule allows: change that rule (this"
+                  + " fix writes NetworkPolicies only)";
+          if (!notes.contains(note)) {
+            notes.add(note);
+          }
+        }
         boolean selected =
             networkPolicies
                 .decide(row.workload().namespace(), row.workload().labels(), reach.to())
                 .isolated();
-        if (!selected) {
+        if (!selected && cni.isEmpty()) {
           NetworkPolicy p = forWorkload(row.workload(), metadata);
           // one policy per label set: a sibling with other labels gets its own
           for (int n = 2;
@@ -142,6 +159,9 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
           continue;
         }
         for (String rule : reach.decision().rules()) {
+          if (!networkPolicyRule(rule)) {
+            continue;
+          }
           // "ns/name egress[i]"
           String name = rule.substring(0, rule.indexOf(' '));
           int index = Integer.parseInt(rule.substring(rule.indexOf('[') + 1, rule.indexOf(']')));
@@ -207,6 +227,21 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
     }
     r.setTo(kept);
     return String.join(", ", did);
+  }
+
+  /**
+   * Whether a rule is a NetworkPolicy's ({@code ns/name egress[i]}), not another kind's ({@code
+   * Kind [ns/]name egress[i]}).
+   */
+  private static boolean networkPolicyRule(String rule) {
+    int space = rule.indexOf(' ');
+    return space > 0 && rule.substring(0, space).indexOf('/') > 0;
+  }
+
+  /** The policy a rule belongs to: {@code Kind name} of {@code Kind name egress[0]}. */
+  private static String policyOf(String rule) {
+    int space = rule.lastIndexOf(' ');
+    return space < 0 ? rule : rule.substring(0, space);
   }
 
   private static boolean selects(NetworkPolicy p, Map<String, String> labels) {
