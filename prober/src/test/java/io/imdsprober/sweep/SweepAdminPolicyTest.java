@@ -70,14 +70,24 @@ class SweepAdminPolicyTest extends SweepTestCase {
   }
 
   void webPod(String ns) {
-    create(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5d8f-x1\n  namespace: "
-            + ns
-            + "\n  labels: {app: web}\n  ownerReferences:\n"
-            + "    - {apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f, uid: u-"
-            + ns
-            + ", controller: true}\n"
-            + "spec: {containers: [{name: c, image: i}]}\n");
+    webPod(fx, ns);
+  }
+
+  /** A pod of ReplicaSet web-5d8f, labelled app=web, in {@code ns}. */
+  static void webPod(SweepFixture fx, String ns) {
+    fx.cluster
+        .admin
+        .resource(
+            YAML.unmarshal(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5d8f-x1\n  namespace: "
+                    + ns
+                    + "\n  labels: {app: web}\n  ownerReferences:\n"
+                    + "    - {apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f, uid: u-"
+                    + ns
+                    + ", controller: true}\n"
+                    + "spec: {containers: [{name: c, image: i}]}\n",
+                HasMetadata.class))
+        .create();
   }
 
   /** The API server serves the admin policy kinds (discovery). */

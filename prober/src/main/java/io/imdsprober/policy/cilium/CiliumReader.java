@@ -1,6 +1,5 @@
 package io.imdsprober.policy.cilium;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.imdsprober.policy.chain.CniPolicies;
 import io.imdsprober.policy.chain.CniReader;
@@ -23,11 +22,7 @@ public final class CiliumReader implements CniReader {
     String v = o.getApiVersion();
     return v != null
         && v.startsWith(GROUP + "/")
-        && (CiliumPolicy.CNP.equals(o.getKind()) || CiliumPolicy.CCNP.equals(o.getKind()))
-        && o instanceof GenericKubernetesResource g
-        && g.getAdditionalProperties() != null
-        && (g.getAdditionalProperties().containsKey("spec")
-            || g.getAdditionalProperties().containsKey("specs"));
+        && (CiliumPolicy.CNP.equals(o.getKind()) || CiliumPolicy.CCNP.equals(o.getKind()));
   }
 
   @Override

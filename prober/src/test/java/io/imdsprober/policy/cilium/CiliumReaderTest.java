@@ -39,14 +39,15 @@ class CiliumReaderTest {
 
   @Test
   @DisplayName(
-      "an object without spec or specs (the live listing's slim copy) is left to the"
-          + " foreign-kind report, never read as an empty policy")
-  void slimObjectIsNotRead() {
-    HasMetadata slim =
+      "an object without spec or specs is read as invalid, named, and never decides (the live"
+          + " listing keeps each object's spec, so a spec-less one is what the API server holds)")
+  void specLessObjectIsInvalid() {
+    HasMetadata bare =
         doc(
             "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: a, namespace: n}\n");
-    assertThat(reader.reads(slim)).isFalse();
-    assertThat(reader.of(List.of(slim))).isEmpty();
+    assertThat(reader.reads(bare)).isTrue();
+    assertThat(reader.of(List.of(bare)))
+        .hasValueSatisfying(p -> assertThat(p.invalid()).containsKey("CiliumNetworkPolicy n/a"));
   }
 
   @Test
