@@ -138,7 +138,8 @@ public final class SweepCommand implements Callable<Integer> {
     Pushgateway push;
     try {
       config = common.load(overrides(), FLAGS);
-      push = pushgateway == null ? null : new Pushgateway(pushgateway);
+      push =
+          pushgateway == null ? null : new Pushgateway(pushgateway, config.get(Keys.CLUSTER_NAME));
       checkWritable(junit);
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
@@ -181,7 +182,7 @@ public final class SweepCommand implements Callable<Integer> {
               .recordTampering(result);
         }
         if (config.get(Keys.REPORTS_ENABLED)) {
-          int failed = new ReportWriter(client).write(result);
+          int failed = new ReportWriter(client, config.get(Keys.CLUSTER_NAME)).write(result);
           if (failed > 0) {
             err.println(
                 "reports.enabled: "
@@ -210,7 +211,7 @@ public final class SweepCommand implements Callable<Integer> {
     try {
       metrics.record(result);
       push(push, metrics, err);
-      return report(result, out, err);
+      return report(result, config.get(Keys.CLUSTER_NAME), out, err);
     } finally {
       reported.countDown();
     }
@@ -229,11 +230,11 @@ public final class SweepCommand implements Callable<Integer> {
     }
   }
 
-  private int report(SweepResult result, PrintWriter out, PrintWriter err) {
+  private int report(SweepResult result, String cluster, PrintWriter out, PrintWriter err) {
     out.print(
         switch (output) {
           case "json" -> JsonReport.render(result) + "\n";
-          case "openreports" -> OpenReportsYaml.render(result);
+          case "openreports" -> OpenReportsYaml.render(result, cluster);
           default -> TableReport.render(result, wide);
         });
     out.flush();

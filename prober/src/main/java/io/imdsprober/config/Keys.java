@@ -323,6 +323,14 @@ public final class Keys {
           "An OpenReports Report per target namespace, each sweep (needs the openreports"
               + " component's RBAC and the Report CRD)",
           bool());
+  public static final Key<String> CLUSTER_NAME =
+      new Key<>(
+          "cluster.name",
+          "",
+          "This cluster's name in a fleet: sweep --once --pushgateway adds it to the grouping key"
+              + " (label cluster), OpenReports results carry it (property cluster); letters,"
+              + " digits, _ . -, at most 63, starting with a letter or digit (empty: none)",
+          string().andThen(Keys::clusterName));
   public static final Key<Boolean> LEADER_ELECTION_ENABLED =
       new Key<>(
           "leaderElection.enabled",
@@ -417,6 +425,7 @@ public final class Keys {
           SERVE_CHANGE_DEBOUNCE,
           EVENTS_ENABLED,
           REPORTS_ENABLED,
+          CLUSTER_NAME,
           LEADER_ELECTION_ENABLED,
           LEADER_ELECTION_NAMESPACE,
           LEADER_ELECTION_LEASE,
@@ -453,6 +462,21 @@ public final class Keys {
           "not an image reference ([REGISTRY/]NAME[:TAG][@sha256:DIGEST])");
     }
     return t;
+  }
+
+  /**
+   * A cluster name any Prometheus label value, Pushgateway grouping key path segment and
+   * OpenReports property can carry as it is: never a path segment of dots, a slash or a space.
+   */
+  private static final Pattern CLUSTER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+
+  private static String clusterName(String text) {
+    if (!text.isEmpty() && !CLUSTER.matcher(text).matches()) {
+      throw new IllegalArgumentException(
+          "not a cluster name: 1 to 63 letters, digits, '_', '.' or '-', starting with a letter"
+              + " or digit");
+    }
+    return text;
   }
 
   private static String ipOrEmpty(String text) {

@@ -25,7 +25,8 @@ final class NamespaceFamilies {
       Collection<NamespaceSeries> namespaces,
       Map<String, Double> lastFacts,
       Map<String, String> poolStatus,
-      List<String> poolWords) {}
+      List<String> poolWords,
+      Map<String, Double> poolLastFacts) {}
 
   private NamespaceFamilies() {}
 
@@ -71,6 +72,11 @@ final class NamespaceFamilies {
             "1 for a node pool's status: the worst verdict of the probes that ran in it, or"
                 + " unschedulable (no node of it takes a probe pod)");
 
+    Family poolLast =
+        new Family(
+            "imds_prober_node_pool_last_probe_timestamp_seconds",
+            "When facts last arrived from a probe that ran in the node pool (Unix time)");
+
     Map<Verdict, Integer> perVerdict = new EnumMap<>(Verdict.class);
     for (Verdict v : Verdict.values()) {
       perVerdict.put(v, 0);
@@ -115,6 +121,7 @@ final class NamespaceFamilies {
             (pool, st) ->
                 view.poolWords()
                     .forEach(w -> pools.add(w.equals(st) ? 1 : 0, "pool", pool, "status", w)));
+    view.poolLastFacts().forEach((pool, t) -> poolLast.add(t, "pool", pool));
 
     List<MetricSnapshot> out = new ArrayList<>();
     for (Family f :
@@ -129,7 +136,8 @@ final class NamespaceFamilies {
             drift,
             last,
             counts,
-            pools)) {
+            pools,
+            poolLast)) {
       if (!f.points.isEmpty()) {
         out.add(new GaugeSnapshot(new MetricMetadata(f.name, f.help), f.points));
       }

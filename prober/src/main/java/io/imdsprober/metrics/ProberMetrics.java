@@ -36,8 +36,11 @@ public final class ProberMetrics {
   private final PrometheusMeterRegistry registry;
   private List<String> unschedulablePools = List.of();
 
-  /** A probe that ran in a pool: its namespace's verdict, and when it was published. */
-  private record PoolFact(Verdict verdict, double at) {}
+  /**
+   * A probe that ran in a pool: its namespace's verdict, when it was published, and whether it
+   * brought facts (an error verdict has none).
+   */
+  private record PoolFact(Verdict verdict, double at, boolean facts) {}
 
   /**
    * Per pool, per namespace, the latest result of a probe that ran there. Kept when the namespace
@@ -143,7 +146,11 @@ public final class ProberMetrics {
   /** What the per-namespace series are made of, as it is now. */
   private synchronized NamespaceFamilies.View view() {
     return new NamespaceFamilies.View(
-        List.copyOf(current.values()), new TreeMap<>(lastFacts), poolStatus(), POOL_WORDS);
+        List.copyOf(current.values()),
+        new TreeMap<>(lastFacts),
+        poolStatus(),
+        POOL_WORDS,
+        poolLastFacts());
   }
 
   /** A sweep that could not probe anything (the API server unreachable, a permission missing). */
@@ -184,7 +191,7 @@ public final class ProberMetrics {
     if (r.pool() != null && r.judgement().verdict() != Verdict.SKIPPED) {
       poolFacts
           .computeIfAbsent(r.pool(), p -> new HashMap<>())
-          .put(r.namespace(), new PoolFact(r.judgement().verdict(), at));
+          .put(r.namespace(), new PoolFact(r.judgement().verdict(), at, r.facts() != null));
     }
     if (r.judgement().verdict() != Verdict.SKIPPED) {
       if (r.judgement().verdict() == Verdict.ERROR) {
@@ -255,6 +262,36 @@ public final class ProberMetrics {
   /** The pools no node of which takes a probe pod, from the last full sweep. */
   public synchronized void unschedulablePools(List<String> pools) {
     unschedulablePools = List.copyOf(pools);
+  }
+
+  /**
+   * Each pool's series name: itself for the first {@link #MAX_POOLS} pools by name (those with a
+   * probe, and the unschedulable ones), {@code other} for the rest.
+   */
+  private Map<String, String> poolNames() {
+    Set<String> pools = new java.util.TreeSet<>(poolFacts.keySet());
+    pools.addAll(unschedulablePools);
+    Map<String, String> names = new HashMap<>();
+    int i = 0;
+    for (String pool : pools) {
+      names.put(pool, i++ < MAX_POOLS ? pool : "other");
+    }
+    return names;
+  }
+
+  /**
+   * When facts last arrived from a probe that ran in each pool (the coverage rules' freshness of a
+   * pool); a pool whose probes brought none has no series.
+   */
+  private Map<String, Double> poolLastFacts() {
+    Map<String, String> names = poolNames();
+    Map<String, Double> last = new TreeMap<>();
+    poolFacts.forEach(
+        (pool, facts) ->
+            facts.values().stream()
+                .filter(PoolFact::facts)
+                .forEach(f -> last.merge(names.get(pool), f.at(), Math::max)));
+    return last;
   }
 
   /** Each pool's status (at most {@link #MAX_POOLS} pools, the rest as {@code other}). */

@@ -18,7 +18,8 @@ import okhttp3.Response;
  * served by our Maven registry). Each push replaces the prober's whole group (PUT), so the series
  * of a namespace that is gone do not linger; the last success timestamp lives in a group of its own
  * ({@code job="imds-prober", group="last-success"}), pushed only by a sweep that judged every
- * namespace, so it survives a partial sweep.
+ * namespace, so it survives a partial sweep. With a cluster name (key {@code cluster.name}) both
+ * groups carry it in their key as {@code cluster}.
  */
 public final class Pushgateway {
   public static final String JOB = "imds-prober";
@@ -36,15 +37,25 @@ public final class Pushgateway {
    * @throws IllegalArgumentException naming the URL when it is not http(s)
    */
   public Pushgateway(String base) {
+    this(base, "");
+  }
+
+  /**
+   * @param base the Pushgateway's URL, such as {@code http://pushgateway.monitoring:9091}
+   * @param cluster the cluster's name (key {@code cluster.name}, checked there), added to the
+   *     grouping key as {@code cluster} so that the probers of a fleet do not replace each other's
+   *     group; empty: no cluster in the key
+   * @throws IllegalArgumentException naming the URL when it is not http(s)
+   */
+  public Pushgateway(String base, String cluster) {
     URI uri = Urls.http(base);
     HttpUrl parsed = HttpUrl.get(uri.toString());
-    this.url =
-        parsed
-            .newBuilder()
-            .addPathSegment("metrics")
-            .addPathSegment("job")
-            .addPathSegment(JOB)
-            .build();
+    HttpUrl.Builder group =
+        parsed.newBuilder().addPathSegment("metrics").addPathSegment("job").addPathSegment(JOB);
+    if (!cluster.isEmpty()) {
+      group.addPathSegment("cluster").addPathSegment(cluster);
+    }
+    this.url = group.build();
     this.http =
         new OkHttpClient.Builder()
             .callTimeout(Duration.ofSeconds(30))

@@ -3,6 +3,8 @@ package io.imdsprober.report;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.imdsprober.compliance.Reference;
+import io.imdsprober.compliance.References;
 import io.imdsprober.facts.Facts;
 import io.imdsprober.facts.Facts.DnsFact;
 import io.imdsprober.facts.Facts.EgressFact;
@@ -46,24 +48,31 @@ public final class OpenReports {
 
   private OpenReports() {}
 
-  /** One Report per namespace of the sweep, by namespace. */
-  public static List<GenericKubernetesResource> of(SweepResult sweep) {
+  /**
+   * One Report per namespace of the sweep, by namespace.
+   *
+   * @param cluster this cluster's name (key cluster.name, already checked), a property of every
+   *     result so that a fleet's reports gathered in one place say where they come from; empty:
+   *     none
+   */
+  public static List<GenericKubernetesResource> of(SweepResult sweep, String cluster) {
     Instant at = sweep.started().plusMillis(sweep.durationMs());
     List<GenericKubernetesResource> out = new ArrayList<>();
     for (NamespaceResult r : sweep.namespaces()) {
-      out.add(report(r, sweep.id(), at));
+      out.add(report(r, sweep.id(), cluster, at));
     }
     return out;
   }
 
-  static GenericKubernetesResource report(NamespaceResult r, String sweepId, Instant at) {
+  static GenericKubernetesResource report(
+      NamespaceResult r, String sweepId, String cluster, Instant at) {
     List<Map<String, Object>> results = new ArrayList<>();
     Map<String, Integer> summary = new LinkedHashMap<>();
     for (String s : List.of("pass", "fail", "warn", "error", "skip")) {
       summary.put(s, 0);
     }
     for (String check : CHECKS) {
-      Map<String, Object> result = result(r, check, sweepId, at);
+      Map<String, Object> result = result(r, check, sweepId, cluster, at);
       summary.merge((String) result.get("result"), 1, Integer::sum);
       results.add(result);
     }
@@ -88,7 +97,7 @@ public final class OpenReports {
   }
 
   private static Map<String, Object> result(
-      NamespaceResult r, String check, String sweepId, Instant at) {
+      NamespaceResult r, String check, String sweepId, String cluster, Instant at) {
     Judgement j = r.judgement();
     String outcome;
     String severity;
@@ -138,15 +147,27 @@ public final class OpenReports {
         List.of(
             Map.of("apiVersion", "v1", "kind", "Namespace", "name", Bounds.name(r.namespace()))));
     result.put("message", Bounds.text(message));
-    result.put("properties", properties(r, check, sweepId));
+    result.put("properties", properties(r, check, sweepId, cluster));
     return result;
   }
 
-  /** The deciding facts of one check, as strings. */
-  private static Map<String, String> properties(NamespaceResult r, String check, String sweepId) {
+  /**
+   * The deciding facts of one check, as strings; the metadata check's also name the entries of the
+   * frameworks auditors use that it maps to (framework key: entry id, {@link References}).
+   */
+  private static Map<String, String> properties(
+      NamespaceResult r, String check, String sweepId, String cluster) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("verdict", r.judgement().verdict().word());
     p.put("sweep", Bounds.name(sweepId));
+    if (!cluster.isEmpty()) {
+      p.put("cluster", cluster);
+    }
+    if (check.equals("metadata")) {
+      for (Reference ref : References.metadataCheck()) {
+        p.put(ref.framework(), ref.id());
+      }
+    }
     if (r.expectations() != null) {
       p.put(
           "expected",

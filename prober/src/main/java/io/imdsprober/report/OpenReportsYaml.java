@@ -10,12 +10,13 @@ public final class OpenReportsYaml {
 
   private OpenReportsYaml() {}
 
-  public static String render(SweepResult sweep) {
+  /** The Reports; {@code cluster} (key cluster.name) is a property of each result, when set. */
+  public static String render(SweepResult sweep, String cluster) {
     return YAML.asYaml(
         new KubernetesListBuilder()
             .withItems(
                 new java.util.ArrayList<io.fabric8.kubernetes.api.model.HasMetadata>(
-                    OpenReports.of(sweep)))
+                    OpenReports.of(sweep, cluster)))
             .build());
   }
 }

@@ -21,9 +21,14 @@ public final class ReportWriter {
   private static final Logger logger = LoggerFactory.getLogger(ReportWriter.class);
 
   private final KubernetesClient client;
+  private final String cluster;
 
-  public ReportWriter(KubernetesClient client) {
+  /**
+   * @param cluster this cluster's name (key cluster.name), a property of every result; empty: none
+   */
+  public ReportWriter(KubernetesClient client, String cluster) {
     this.client = client;
+    this.cluster = cluster;
   }
 
   /**
@@ -36,7 +41,7 @@ public final class ReportWriter {
       return 0;
     }
     int failed = 0;
-    for (GenericKubernetesResource report : OpenReports.of(sweep)) {
+    for (GenericKubernetesResource report : OpenReports.of(sweep, cluster)) {
       failed += put(report);
     }
     return failed + deleteUntargeted(sweep);
@@ -51,8 +56,8 @@ public final class ReportWriter {
     int failed = 0;
     for (GenericKubernetesResource report :
         OpenReports.of(
-            new SweepResult(
-                sweepId, java.time.Instant.now(), 0, java.util.List.of(result), null))) {
+            new SweepResult(sweepId, java.time.Instant.now(), 0, java.util.List.of(result), null),
+            cluster)) {
       failed += put(report);
     }
     return failed;

@@ -206,7 +206,7 @@ public final class ProberService implements AutoCloseable {
         events.retain(covered);
       }
       if (config.get(Keys.REPORTS_ENABLED)) {
-        new ReportWriter(client).deleteUntargeted(result);
+        new ReportWriter(client, config.get(Keys.CLUSTER_NAME)).deleteUntargeted(result);
       }
       sweptWhileLeading = true;
       lastCompleted = clock.instant();
@@ -245,7 +245,7 @@ public final class ProberService implements AutoCloseable {
       events.publish(sweepId, r);
     }
     if (config.get(Keys.REPORTS_ENABLED)) {
-      new ReportWriter(client).writeOne(sweepId, r);
+      new ReportWriter(client, config.get(Keys.CLUSTER_NAME)).writeOne(sweepId, r);
     }
   }
 

@@ -160,6 +160,52 @@ class PushgatewayTest {
 
   @Test
   @DisplayName(
+      "cluster.name joins the grouping key: two clusters' probers push to one Pushgateway without"
+          + " replacing each other, each series and last success labelled with its cluster")
+  void clusterInTheGroupingKey() throws Exception {
+    cluster.namespace("shop");
+    Path kubeconfig = cluster.kubeconfig(dir);
+    for (String name : new String[] {"a", "b"}) {
+      Cli.Result r =
+          Cli.run(
+              "sweep",
+              "--once",
+              "--kubeconfig",
+              kubeconfig.toString(),
+              "--pushgateway",
+              url,
+              "--set",
+              "cluster.name=" + name);
+      assertThat(r.exit()).as(r.err()).isZero();
+    }
+    String pushed = get("/metrics").body();
+    for (String name : new String[] {"a", "b"}) {
+      assertThat(
+              series(
+                  pushed,
+                  "imds_prober_namespace_status",
+                  "cluster=\"" + name + "\"",
+                  "job=\"imds-prober\"",
+                  "namespace=\"shop\"",
+                  "status=\"protected\""))
+          .as(name)
+          .isEqualTo(1.0);
+      assertThat(
+              series(
+                  pushed,
+                  "imds_prober_last_success_timestamp_seconds",
+                  "cluster=\"" + name + "\"",
+                  "group=\"last-success\""))
+          .as(name)
+          .isPositive();
+    }
+    // the grouping key of the Pushgateway's own view: one group per cluster
+    String groups = get("/api/v1/metrics").body();
+    assertThat(groups).contains("\"cluster\":\"a\"").contains("\"cluster\":\"b\"");
+  }
+
+  @Test
+  @DisplayName(
       "a Pushgateway that cannot be reached is said on stderr; the sweep's exit code stands")
   void unreachable() throws Exception {
     cluster.namespace("safe");

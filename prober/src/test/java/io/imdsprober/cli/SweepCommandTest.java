@@ -124,7 +124,9 @@ class SweepCommandTest {
 
     assertThat(r.exit()).as(r.err()).isEqualTo(1);
     Map<String, Object> report = new KubernetesSerialization().unmarshal(r.out(), Map.class);
-    assertThat(report).containsOnlyKeys("sweep", "started", "durationMs", "namespaces");
+    // DESIGN.md's keys, and (issue 23) the references auditors use, per finding kind
+    assertThat(report)
+        .containsOnlyKeys("sweep", "started", "durationMs", "references", "namespaces");
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> namespaces = (List<Map<String, Object>>) report.get("namespaces");
     assertThat(namespaces)
@@ -143,6 +145,7 @@ class SweepCommandTest {
                         "expect",
                         "policy",
                         "pool",
+                        "findings",
                         "facts"));
     assertThat(namespaces)
         .extracting(n -> n.get("verdict"))

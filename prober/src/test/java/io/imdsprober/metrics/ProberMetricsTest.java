@@ -67,7 +67,7 @@ class ProberMetricsTest {
   void contract() throws Exception {
     metrics.record(
         sweep(
-            judged("a", ProbeFacts.PROTECTED),
+            judged("a", ProbeFacts.PROTECTED).withPool("general"),
             judged("b", ProbeFacts.EXPOSED),
             error("c", "quota-exceeded"),
             new NamespaceResult("d", Judgement.skipped(), null, "")));
@@ -246,6 +246,26 @@ class ProberMetricsTest {
 
   @Test
   @DisplayName(
+      "a node pool's freshness: when facts last came from a probe in it (the coverage rule reads"
+          + " it); a probe without facts does not refresh it, and a pool with only such probes has"
+          + " none")
+  void poolLastFacts() {
+    double t0 = Instant.parse("2026-11-26T10:00:01.5Z").toEpochMilli() / 1000.0;
+    metrics.publish(judged("a", ProbeFacts.PROTECTED).withPool("general"), t0);
+    metrics.publish(judged("b", ProbeFacts.EXPOSED).withPool("general"), t0 + 30);
+    metrics.publish(error("c", "image-pull").withPool("general"), t0 + 60);
+    metrics.publish(error("d", "image-pull").withPool("broken"), t0 + 60);
+    String s = metrics.scrape();
+    assertThat(value(s, "imds_prober_node_pool_last_probe_timestamp_seconds{pool=\"general\"}"))
+        .isEqualTo(t0 + 30);
+    assertThat(value(s, "imds_prober_node_pool_status{pool=\"broken\",status=\"error\"}"))
+        .isEqualTo(1.0);
+    assertThat(s)
+        .doesNotContain("imds_prober_node_pool_last_probe_timestamp_seconds{pool=\"broken\"}");
+  }
+
+  @Test
+  @DisplayName(
       "a pool label with an unbounded value space (say, a pool per node) is capped: 50 pools of"
           + " their own, the rest as other, with the worst status among them")
   void poolCap() {
@@ -266,6 +286,12 @@ class ProberMetricsTest {
     assertThat(value(s, "imds_prober_node_pool_status{pool=\"other\",status=\"exposed\"}"))
         .isEqualTo(1.0);
     assertThat(s).doesNotContain("pool=\"p-79\"");
+    assertThat(
+            s.lines()
+                .filter(l -> l.startsWith("imds_prober_node_pool_last_probe_timestamp_seconds{"))
+                .count())
+        .as("pool freshness series: capped as the statuses are")
+        .isEqualTo(ProberMetrics.MAX_POOLS + 1);
   }
 
   @Test

@@ -35,10 +35,24 @@ class AlertRulesTest {
           "ImdsProberNodePoolExposed",
           "ImdsProberPolicyInvalid",
           "ImdsProberPolicyIncomplete",
-          "ImdsProberBlockedElsewhere");
+          "ImdsProberBlockedElsewhere",
+          "ImdsProberCoverageLow");
 
-  @SuppressWarnings("unchecked")
+  /** The recording rules: coverage per cluster, read by the dashboard and the coverage alert. */
+  static final List<String> RECORDS =
+      List.of(
+          "cluster:imds_prober_interval_seconds:max",
+          "cluster:imds_prober_namespace_coverage:ratio",
+          "cluster:imds_prober_node_pool_coverage:ratio");
+
+  /** The alerting rules, in order. */
   static List<Map<String, Object>> rules() throws Exception {
+    return allRules().stream().filter(r -> r.containsKey("alert")).toList();
+  }
+
+  /** Every rule of every group, recording rules included. */
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> allRules() throws Exception {
     GenericKubernetesResource r =
         Manifests.SERIALIZATION.unmarshal(Files.readString(RULE), GenericKubernetesResource.class);
     Map<String, Object> spec = (Map<String, Object>) r.getAdditionalProperties().get("spec");
@@ -64,7 +78,8 @@ class AlertRulesTest {
     ruleFile(dir);
     Promtool.Run check = Promtool.run(dir, "check", "rules", "rules.yaml");
     assertThat(check.exit()).as(check.output()).isZero();
-    assertThat(check.output()).contains("SUCCESS: " + ALERTS.size() + " rules found");
+    assertThat(check.output())
+        .contains("SUCCESS: " + (ALERTS.size() + RECORDS.size()) + " rules found");
     // its rule file is the plain copy, which plainRulesAreTheSame holds equal to the spec
     Promtool.Run test =
         Promtool.run(TESTS.getParent(), "test", "rules", TESTS.getFileName().toString());
@@ -106,7 +121,10 @@ class AlertRulesTest {
       if (alert.equals("ImdsProberNodePoolExposed")) {
         // by pool, not by namespace: the description names the pool
         assertThat(ann.get("description")).as(alert).contains("{{ $labels.pool }}");
-        assertThat((String) r.get("expr")).as(alert).contains("by (pool)");
+        assertThat((String) r.get("expr")).as(alert).contains("by (cluster, pool)");
+      } else if (alert.equals("ImdsProberCoverageLow")) {
+        // by cluster and kind: the description names what is covered too little
+        assertThat(ann.get("description")).as(alert).contains("{{ $labels.of }}");
       } else if (!alert.equals("ImdsProberDown") && !alert.equals("ImdsProberNoRecentSweep")) {
         assertThat(ann.get("description")).as(alert).contains("{{ $labels.namespace }}");
       }
@@ -118,6 +136,48 @@ class AlertRulesTest {
       for (String name : Contract.namesIn((String) r.get("expr"))) {
         assertThat(Contract.NAMES).as(alert + " uses " + name).contains(name);
       }
+    }
+  }
+
+  /** How an alert's description names the cluster, only when the alert has the label. */
+  static final String CLUSTER_CLAUSE = "{{ with $labels.cluster }} in cluster {{ . }}{{ end }}";
+
+  @Test
+  @DisplayName(
+      "every alert and record aggregates and matches by cluster, and every alert names the"
+          + " cluster in its description")
+  void everyAlertByCluster() throws Exception {
+    java.util.regex.Pattern clause = java.util.regex.Pattern.compile("\\b(by|on) \\(([^)]*)\\)");
+    for (Map<String, Object> r : allRules()) {
+      String alert = r.containsKey("alert") ? (String) r.get("alert") : (String) r.get("record");
+      String expr = (String) r.get("expr");
+      java.util.regex.Matcher m = clause.matcher(expr);
+      int by = 0;
+      while (m.find()) {
+        List<String> labels = m.group(2).isBlank() ? List.of() : List.of(m.group(2).split(",\\s*"));
+        if (m.group(1).equals("by")) {
+          by++;
+          assertThat(labels).as(alert + ": " + m.group()).contains("cluster");
+        } else if (!labels.isEmpty()) {
+          assertThat(labels).as(alert + ": " + m.group()).contains("cluster");
+        }
+      }
+      if (r.containsKey("record")) {
+        assertThat(alert).as("a record aggregated by cluster says so").startsWith("cluster:");
+        assertThat(by).as(alert + " aggregates by cluster").isPositive();
+        for (String name : Contract.namesIn(expr)) {
+          assertThat(Contract.NAMES).as(alert + " uses " + name).contains(name);
+        }
+        continue;
+      }
+      if (by == 0) {
+        // an alert on the recording rules only: they are by cluster (above)
+        assertThat(Contract.namesIn(expr)).as(alert + " aggregates by cluster").isEmpty();
+        assertThat(expr).as(alert).contains("cluster:imds_prober_");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, String> ann = (Map<String, String>) r.get("annotations");
+      assertThat(ann.get("description")).as(alert).contains(CLUSTER_CLAUSE);
     }
   }
 

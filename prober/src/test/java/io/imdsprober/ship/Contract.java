@@ -37,13 +37,16 @@ public final class Contract {
           "imds_prober_change_to_result_seconds_bucket",
           "imds_prober_change_to_result_seconds_sum",
           "imds_prober_change_to_result_seconds_count",
-          "imds_prober_node_pool_status");
+          "imds_prober_node_pool_status",
+          // issue 23: when facts last arrived from a pool (the node pool coverage rule)
+          "imds_prober_node_pool_last_probe_timestamp_seconds");
 
-  private static final Pattern NAME = Pattern.compile("\\bimds_prober_[a-z_]+\\b");
+  /** A metric name; not a recording rule's ({@code cluster:imds_prober_..._coverage:ratio}). */
+  private static final Pattern NAME = Pattern.compile("(?<![:\\w])imds_prober_[a-z_]+\\b(?!:)");
 
   private Contract() {}
 
-  /** The imds_prober_* names a PromQL expression uses. */
+  /** The imds_prober_* metric names a PromQL expression uses (recorded series left out). */
   public static Set<String> namesIn(String promql) {
     Set<String> out = new TreeSet<>();
     Matcher m = NAME.matcher(promql);

@@ -12,22 +12,35 @@ public final class DashboardQueries {
 
   private DashboardQueries() {}
 
-  /** Every panel query, by "panel title / refId"; $namespace is all, intervals are 5m. */
+  /** Every panel query as written, by "panel title / refId", variables left in. */
   @SuppressWarnings("unchecked")
-  public static Map<String, String> all() throws Exception {
+  public static Map<String, String> raw() throws Exception {
     Map<String, Object> dash =
         Manifests.SERIALIZATION.unmarshal(Files.readString(DASHBOARD), Map.class);
     Map<String, String> out = new LinkedHashMap<>();
     for (Map<String, Object> panel : (List<Map<String, Object>>) dash.get("panels")) {
       for (Map<String, Object> t : (List<Map<String, Object>>) panel.get("targets")) {
-        String expr =
-            ((String) t.get("expr"))
-                .replace("$namespace", ".*")
-                .replace("$__rate_interval", "5m")
-                .replace("$__range", "1h");
-        out.put(panel.get("title") + " / " + t.get("refId"), expr);
+        out.put(panel.get("title") + " / " + t.get("refId"), (String) t.get("expr"));
       }
     }
+    return out;
+  }
+
+  /**
+   * Every panel query, by "panel title / refId"; $cluster and $namespace are all (".*", which also
+   * matches series without the label), intervals are 5m.
+   */
+  public static Map<String, String> all() throws Exception {
+    Map<String, String> out = new LinkedHashMap<>();
+    raw()
+        .forEach(
+            (title, expr) ->
+                out.put(
+                    title,
+                    expr.replace("$namespace", ".*")
+                        .replace("$cluster", ".*")
+                        .replace("$__rate_interval", "5m")
+                        .replace("$__range", "1h")));
     return out;
   }
 }

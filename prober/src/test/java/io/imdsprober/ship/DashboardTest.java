@@ -50,12 +50,51 @@ class DashboardTest {
             "Sweep duration",
             "Freshness per namespace",
             "Workloads exposed by policy",
-            "Policy drift");
+            "Policy drift",
+            "Coverage");
     List<Map<String, Object>> vars =
         (List<Map<String, Object>>) ((Map<String, Object>) dash.get("templating")).get("list");
     assertThat(vars)
         .extracting(v -> v.get("name") + ":" + v.get("type"))
-        .contains("datasource:datasource", "namespace:query");
+        .contains("datasource:datasource", "cluster:query", "namespace:query");
+  }
+
+  @Test
+  @DisplayName(
+      "the cluster variable lists the clusters, allows all (series without the label too), and"
+          + " every selector of every panel filters by it")
+  @SuppressWarnings("unchecked")
+  void clusterVariable() throws Exception {
+    Map<String, Object> dash =
+        Manifests.SERIALIZATION.unmarshal(Files.readString(DASHBOARD), Map.class);
+    List<Map<String, Object>> vars =
+        (List<Map<String, Object>>) ((Map<String, Object>) dash.get("templating")).get("list");
+    Map<String, Object> cluster =
+        vars.stream().filter(v -> "cluster".equals(v.get("name"))).findFirst().orElseThrow();
+    assertThat(cluster.get("definition"))
+        .isEqualTo("label_values(imds_prober_build_info, cluster)");
+    // with one cluster there is no label: All is ".*", which matches the empty value
+    assertThat(cluster).containsEntry("includeAll", true).containsEntry("allValue", ".*");
+    Map<String, Object> namespace =
+        vars.stream().filter(v -> "namespace".equals(v.get("name"))).findFirst().orElseThrow();
+    assertThat((String) namespace.get("definition")).contains("cluster=~\"$cluster\"");
+    java.util.regex.Pattern selector =
+        java.util.regex.Pattern.compile(
+            "\\b(?:cluster:)?imds_prober_[a-z_]+(?::[a-z]+)?(\\{[^}]*})?");
+    for (Map.Entry<String, String> q : DashboardQueries.raw().entrySet()) {
+      java.util.regex.Matcher m = selector.matcher(q.getValue());
+      while (m.find()) {
+        assertThat(m.group(1)).as(q.getKey() + ": " + m.group()).contains("cluster=~\"$cluster\"");
+      }
+      // a per-namespace or per-pool series is never merged across clusters
+      java.util.regex.Matcher by =
+          java.util.regex.Pattern.compile("by \\(([^)]*)\\)").matcher(q.getValue());
+      while (by.find()) {
+        if (by.group(1).contains("namespace") || by.group(1).contains("pool")) {
+          assertThat(by.group(1)).as(q.getKey()).contains("cluster");
+        }
+      }
+    }
   }
 
   @Test

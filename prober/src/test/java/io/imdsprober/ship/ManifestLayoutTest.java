@@ -94,7 +94,10 @@ class ManifestLayoutTest {
     Promtool.Run check = Promtool.run(dir, "check", "rules", file.toString());
     assertThat(check.exit()).as(check.output()).isZero();
     assertThat(check.output())
-        .contains("SUCCESS: " + AlertRulesTest.ALERTS.size() + " rules found");
+        .contains(
+            "SUCCESS: "
+                + (AlertRulesTest.ALERTS.size() + AlertRulesTest.RECORDS.size())
+                + " rules found");
   }
 
   @Test

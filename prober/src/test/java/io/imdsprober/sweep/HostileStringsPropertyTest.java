@@ -316,7 +316,7 @@ class HostileStringsPropertyTest {
                 .anyMatch(c -> Character.isSurrogate((char) c)));
     checkJson(JsonReport.render(sweep), verdicts);
     checkJunit(sweep, verdicts);
-    checkYaml(OpenReportsYaml.render(sweep), verdicts);
+    checkYaml(OpenReportsYaml.render(sweep, ""), verdicts);
     checkTable(TableReport.render(sweep), verdicts);
     checkEvents(sweep, h.json());
   }
