@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -159,7 +158,31 @@ class PolicyCommandCalicoTest {
     assertThat(r.exit()).as(r.err()).isEqualTo(1);
     assertThat(r.err())
         .contains("warning: GlobalNetworkPolicy bad-sel is invalid (spec.selector 'app == web'");
-    @SuppressWarnings("unused")
-    Map<String, Object> unused = Map.of();
+  }
+
+  @Test
+  @DisplayName(
+      "a GlobalNetworkPolicy with terminal escapes in its name and selector: the warnings are"
+          + " clean, one line each")
+  void hostileStrings(@TempDir Path dir) throws Exception {
+    String hostile =
+        """
+        apiVersion: projectcalico.org/v3
+        kind: GlobalNetworkPolicy
+        metadata: {name: "evil\\u001b[2J\\nfake: ok"}
+        spec:
+          order: 1
+          selector: "app == 'web\\u0007\\r\\nwarning: all good"
+          egress: [{action: Deny, destination: {nets: ["169.254.169.254/32\\u001b[1m"]}}]
+        """;
+    Cli.Result r =
+        Cli.run("policy", "--manifests", write(dir, hostile), "--to", "169.254.169.254:80");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("warning: GlobalNetworkPolicy evil")
+        .doesNotContain("\u001b", "\u0007", "\r");
+    assertThat(
+            r.err().lines().filter(l -> l.startsWith("fake:") || l.startsWith("warning: all good")))
+        .isEmpty();
   }
 }
