@@ -134,8 +134,9 @@ class PolicyCommandTest {
 
   @Test
   @DisplayName(
-      "policy kinds it does not read (Calico, Cilium cluster-wide) are named in a warning: the"
-          + " prediction is incomplete; a Calico NetworkPolicy is not read as a Kubernetes one")
+      "policy kinds it does not read (Antrea, Cilium cluster-wide) are named in a warning: the"
+          + " prediction is incomplete; a Calico NetworkPolicy is read as Calico's, not as a"
+          + " Kubernetes one")
   void foreignKinds(@TempDir Path dir) throws Exception {
     Path set =
         Files.writeString(
@@ -145,10 +146,10 @@ class PolicyCommandTest {
                 + CARVE_OUT
                 + """
                 ---
-                apiVersion: crd.projectcalico.org/v1
+                apiVersion: crd.antrea.io/v1beta1
                 kind: NetworkPolicy
-                metadata: {name: allow-all, namespace: shop}
-                spec: {selector: all(), types: [Egress], egress: [{action: Allow}]}
+                metadata: {name: antrea, namespace: shop}
+                spec: {appliedTo: [{podSelector: {}}]}
                 ---
                 apiVersion: cilium.io/v2
                 kind: CiliumClusterwideNetworkPolicy
@@ -161,8 +162,27 @@ class PolicyCommandTest {
         .contains(
             "warning: incomplete: CiliumClusterwideNetworkPolicy (cilium.io) may act on every"
                 + " namespace; this prediction does not evaluate that kind",
-            "warning: incomplete: NetworkPolicy (crd.projectcalico.org) in namespace shop;");
-    assertThat(r.out()).contains("\"by\":[]").doesNotContain("allow-all");
+            "warning: incomplete: NetworkPolicy (crd.antrea.io) in namespace shop;");
+    assertThat(r.out()).contains("\"by\":[]");
+
+    Files.writeString(
+        set,
+        DEPLOYMENT
+            + "---\n"
+            + CARVE_OUT
+            + """
+            ---
+            apiVersion: crd.projectcalico.org/v1
+            kind: NetworkPolicy
+            metadata: {name: allow-all, namespace: shop}
+            spec: {selector: all(), types: [Egress], egress: [{action: Allow}]}
+            """);
+    Cli.Result calico = Cli.run("policy", "--manifests", set.toString(), "--output", "json");
+    assertThat(calico.exit()).as(calico.err()).isEqualTo(1);
+    assertThat(calico.err()).doesNotContain("incomplete");
+    assertThat(calico.out())
+        .contains("\"by\":[\"NetworkPolicy.crd.projectcalico.org shop/allow-all\"]")
+        .doesNotContain("\"shop/allow-all\"");
   }
 
   @Test
