@@ -146,7 +146,7 @@ public final class CalicoReader implements CniReader {
           display,
           namespace,
           labels,
-          CalicoRead.nets(spec == null ? null : spec.get("nets"), "spec.nets"),
+          CalicoRuleRead.nets(spec == null ? null : spec.get("nets"), "spec.nets"),
           null);
     } catch (Bad e) {
       return new NetworkSet(display, namespace, labels, List.of(), e.getMessage());
