@@ -75,7 +75,8 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid, List<St
     PolicyChain chain = tiers.chain(eval);
     List<Row> rows = new ArrayList<>();
     Set<String> undecided = new LinkedHashSet<>();
-    // evaluated once per distinct (namespace, labels): many workloads share their labels
+    // evaluated once per distinct (namespace, labels, service account): many workloads share
+    // their labels, and a CNI's policy may select by the service account
     Map<List<Object>, Decision> decided = new java.util.HashMap<>();
     for (Workload w : Workloads.of(objects)) {
       List<Reach> reach = new ArrayList<>();
@@ -85,7 +86,7 @@ public record Coverage(List<Row> workloads, Map<String, String> invalid, List<St
             w.hostNetwork()
                 ? HOST_NETWORK
                 : decided.computeIfAbsent(
-                    List.of(w.namespace(), w.labels(), d),
+                    List.of(w.namespace(), w.labels(), String.valueOf(w.serviceAccount()), d),
                     k -> {
                       PolicyChain.Said said =
                           chain.decide(

@@ -30,7 +30,8 @@ import java.util.Set;
  * destination, the open {@code to} replaced by everything but the metadata CIDRs. Under the admin
  * tiers: a workload no NetworkPolicy selects, allowed by a baseline rule or after a pass, gets the
  * new policy too (NetworkPolicy decides before the baseline); one an admin-tier rule allows is only
- * named with that rule (no NetworkPolicy can close it). Pure.
+ * named with that rule (no NetworkPolicy can close it), and so is one a CNI's own policy allows (a
+ * Calico or Cilium rule: {@code Kind ns/name egress[i]}). Pure.
  *
  * @param policies the new and the changed policies, to apply as they are
  * @param notes one line per change, naming the workload, the policy and the rule
@@ -70,6 +71,8 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
       }
     }
     Coverage coverage = Coverage.of(objects, metadata);
+    io.imdsprober.policy.chain.ClusterTiers tiers =
+        io.imdsprober.policy.chain.ClusterTiers.of(objects);
     // which pods NetworkPolicy itself selects: where none does, a new one decides before the
     // baseline tier; an admin-tier allow is above every NetworkPolicy, and is only named
     EgressPolicies networkPolicies = new EgressPolicies(new ArrayList<>(original.values()));
@@ -116,13 +119,10 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
         if (!admin.isEmpty()) {
           continue;
         }
-        // a CNI's own rule ("CiliumNetworkPolicy shop/x egress[0]"): under that CNI a
-        // NetworkPolicy only adds allows beside it, so only changing that rule closes it
+        // a rule of a CNI's own kind ("Kind ns/name egress[i]"; a NetworkPolicy's is "ns/name
+        // egress[i]"): a NetworkPolicy cannot override it, the note names it
         List<String> cni =
-            reach.decision().rules().stream()
-                .filter(r -> !networkPolicyRule(r))
-                .filter(r -> !baselineTier.contains(policyOf(r)))
-                .toList();
+            reach.decision().rules().stream().filter(r -> cniRule(r, baselineTier)).toList();
         for (String rule : cni) {
           String note =
               workload
@@ -136,12 +136,32 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
             notes.add(note);
           }
         }
+        if (!cni.isEmpty()) {
+          continue;
+        }
         boolean selected =
             networkPolicies
                 .decide(row.workload().namespace(), row.workload().labels(), reach.to())
                 .isolated();
-        if (!selected && cni.isEmpty()) {
+        if (!selected) {
           NetworkPolicy p = forWorkload(row.workload(), metadata);
+          String before = decidesBefore(tiers, original.values(), p, row.workload(), reach.to());
+          if (before != null) {
+            // a CNI's rule passes it over the NetworkPolicies (Calico: a Pass in the default
+            // tier before order 1000): the new policy would look like a fix and close nothing
+            String note =
+                workload
+                    + ": "
+                    + before
+                    + " lets "
+                    + reach.to().word()
+                    + " by before any NetworkPolicy is read, so a new one would not close it:"
+                    + " change that rule (this fix writes NetworkPolicies only)";
+            if (!notes.contains(note)) {
+              notes.add(note);
+            }
+            continue;
+          }
           // one policy per label set: a sibling with other labels gets its own
           for (int n = 2;
               changed.containsKey(key(p)) && !selects(changed.get(key(p)), row.workload().labels());
@@ -158,12 +178,29 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
           }
           continue;
         }
-        for (String rule : reach.decision().rules()) {
-          if (!networkPolicyRule(rule)) {
-            continue;
+        if (reach.decision().rules().isEmpty()) {
+          // selected by a NetworkPolicy, yet allowed by no rule of one: a CNI's rule (a pass
+          // over the NetworkPolicies) decided, name it
+          String before = decidesBefore(tiers, original.values(), null, row.workload(), reach.to());
+          String note =
+              workload
+                  + ": "
+                  + (before == null ? "a rule outside NetworkPolicy" : before)
+                  + " lets "
+                  + reach.to().word()
+                  + " by before its NetworkPolicies are read: change that rule (this fix writes"
+                  + " NetworkPolicies only)";
+          if (!notes.contains(note)) {
+            notes.add(note);
           }
+          continue;
+        }
+        for (String rule : reach.decision().rules()) {
           // "ns/name egress[i]"
           String name = rule.substring(0, rule.indexOf(' '));
+          if (!original.containsKey(name)) {
+            continue; // not a NetworkPolicy's rule
+          }
           int index = Integer.parseInt(rule.substring(rule.indexOf('[') + 1, rule.indexOf(']')));
           NetworkPolicy p = changed.getOrDefault(name, byName.get(name));
           NetworkPolicyEgressRule r = original.get(name).getSpec().getEgress().get(index);
@@ -189,6 +226,48 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
       }
     }
     return new Remediation(new ArrayList<>(changed.values()), notes);
+  }
+
+  /**
+   * The rules that still let {@code d} by for the workload when {@code added} (if any) joins the
+   * NetworkPolicies, joined, or null when then nothing lets it by (or no rule is named).
+   */
+  private static String decidesBefore(
+      io.imdsprober.policy.chain.ClusterTiers tiers,
+      java.util.Collection<NetworkPolicy> policies,
+      NetworkPolicy added,
+      Workloads.Workload w,
+      Destination d) {
+    List<NetworkPolicy> with = new ArrayList<>(policies);
+    if (added != null) {
+      with.add(added);
+    }
+    io.imdsprober.policy.chain.PolicyChain.Said said =
+        tiers
+            .chain(new EgressPolicies(with))
+            .decide(tiers.subject(w.namespace(), w.labels(), w.serviceAccount()), d);
+    if (said.decision().outcome() != Outcome.ALLOWED || said.said().isEmpty()) {
+      return null;
+    }
+    return String.join(", ", said.said());
+  }
+
+  /**
+   * Whether an allowing rule is a CNI kind's ({@code GlobalNetworkPolicy x egress[0]}), not a
+   * NetworkPolicy's ({@code ns/name egress[0]}) nor a baseline admin policy's.
+   */
+  private static boolean cniRule(String rule, Set<String> baselineTier) {
+    String policy = policyOf(rule);
+    return policy.indexOf(' ') >= 0 && !baselineTier.contains(policy);
+  }
+
+  /**
+   * The policy a rule belongs to: {@code Kind name} of {@code Kind name egress[0]} (or of Cilium's
+   * {@code Kind ns/name specs[1].egress[0]}).
+   */
+  private static String policyOf(String rule) {
+    int space = rule.lastIndexOf(' ');
+    return space < 0 ? rule : rule.substring(0, space);
   }
 
   /** Changes the rule so that it no longer allows {@code d}; says how. */
@@ -227,21 +306,6 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
     }
     r.setTo(kept);
     return String.join(", ", did);
-  }
-
-  /**
-   * Whether a rule is a NetworkPolicy's ({@code ns/name egress[i]}), not another kind's ({@code
-   * Kind [ns/]name egress[i]}).
-   */
-  private static boolean networkPolicyRule(String rule) {
-    int space = rule.indexOf(' ');
-    return space > 0 && rule.substring(0, space).indexOf('/') > 0;
-  }
-
-  /** The policy a rule belongs to: {@code Kind name} of {@code Kind name egress[0]}. */
-  private static String policyOf(String rule) {
-    int space = rule.lastIndexOf(' ');
-    return space < 0 ? rule : rule.substring(0, space);
   }
 
   private static boolean selects(NetworkPolicy p, Map<String, String> labels) {

@@ -134,9 +134,9 @@ class PolicyCommandTest {
 
   @Test
   @DisplayName(
-      "policy kinds it does not read (Calico) are named in a warning: the prediction is"
-          + " incomplete; a Calico NetworkPolicy is not read as a Kubernetes one; a Cilium kind is"
-          + " read (one without egress rules says nothing)")
+      "policy kinds it does not read (Antrea) are named in a warning: the prediction is"
+          + " incomplete; a Cilium kind is read (one without egress rules says nothing); a Calico"
+          + " NetworkPolicy is read as Calico's, not as a Kubernetes one")
   void foreignKinds(@TempDir Path dir) throws Exception {
     Path set =
         Files.writeString(
@@ -146,10 +146,10 @@ class PolicyCommandTest {
                 + CARVE_OUT
                 + """
                 ---
-                apiVersion: crd.projectcalico.org/v1
+                apiVersion: crd.antrea.io/v1beta1
                 kind: NetworkPolicy
-                metadata: {name: allow-all, namespace: shop}
-                spec: {selector: all(), types: [Egress], egress: [{action: Allow}]}
+                metadata: {name: antrea, namespace: shop}
+                spec: {appliedTo: [{podSelector: {}}]}
                 ---
                 apiVersion: cilium.io/v2
                 kind: CiliumClusterwideNetworkPolicy
@@ -159,9 +159,28 @@ class PolicyCommandTest {
     Cli.Result r = Cli.run("policy", "--manifests", set.toString(), "--output", "json");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.err())
-        .contains("warning: incomplete: NetworkPolicy (crd.projectcalico.org) in namespace shop;")
+        .contains("warning: incomplete: NetworkPolicy (crd.antrea.io) in namespace shop;")
         .doesNotContain("CiliumClusterwideNetworkPolicy");
-    assertThat(r.out()).contains("\"by\":[]").doesNotContain("allow-all");
+    assertThat(r.out()).contains("\"by\":[]");
+
+    Files.writeString(
+        set,
+        DEPLOYMENT
+            + "---\n"
+            + CARVE_OUT
+            + """
+            ---
+            apiVersion: crd.projectcalico.org/v1
+            kind: NetworkPolicy
+            metadata: {name: allow-all, namespace: shop}
+            spec: {selector: all(), types: [Egress], egress: [{action: Allow}]}
+            """);
+    Cli.Result calico = Cli.run("policy", "--manifests", set.toString(), "--output", "json");
+    assertThat(calico.exit()).as(calico.err()).isEqualTo(1);
+    assertThat(calico.err()).doesNotContain("incomplete");
+    assertThat(calico.out())
+        .contains("\"by\":[\"NetworkPolicy.crd.projectcalico.org shop/allow-all\"]")
+        .doesNotContain("\"shop/allow-all\"");
   }
 
   @Test

@@ -2,11 +2,7 @@ package io.imdsprober.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
-import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GroupVersionForDiscovery;
-import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -163,29 +159,14 @@ class SweepPolicyTest extends SweepTestCase {
 
   /** The API server serves these groups (discovery), each with the given resources. */
   void serves(Map<String, List<String>> groups) {
-    APIGroupListBuilder list = new APIGroupListBuilder();
-    for (Map.Entry<String, List<String>> g : groups.entrySet()) {
-      String gv = g.getKey();
-      String name = gv.substring(0, gv.indexOf('/'));
-      GroupVersionForDiscovery v =
-          new GroupVersionForDiscoveryBuilder()
-              .withGroupVersion(gv)
-              .withVersion(gv.substring(gv.indexOf('/') + 1))
-              .build();
-      list.addNewGroup().withName(name).withVersions(v).withPreferredVersion(v).endGroup();
-      APIResourceListBuilder resources = new APIResourceListBuilder().withGroupVersion(gv);
-      for (String plural : g.getValue()) {
-        resources.addNewResource().withName(plural).withNamespaced(true).endResource();
-      }
-      fx.cluster
-          .server
-          .expect()
-          .get()
-          .withPath("/apis/" + gv)
-          .andReturn(200, resources.build())
-          .always();
-    }
-    fx.cluster.server.expect().get().withPath("/apis").andReturn(200, list.build()).always();
+    Map<String, Map<String, Boolean>> namespaced = new java.util.LinkedHashMap<>();
+    groups.forEach(
+        (gv, plurals) -> {
+          Map<String, Boolean> resources = new java.util.LinkedHashMap<>();
+          plurals.forEach(p -> resources.put(p, true));
+          namespaced.put(gv, resources);
+        });
+    fx.cluster.serves(namespaced);
   }
 
   void holeNamespace(String ns) {
@@ -206,42 +187,43 @@ class SweepPolicyTest extends SweepTestCase {
 
   @Test
   @DisplayName(
-      "a CiliumNetworkPolicy in a namespace: its prediction is incomplete, no exposure or drift is"
+      "an Antrea NetworkPolicy (a kind not evaluated) in a namespace: its prediction is incomplete, no exposure or drift is"
           + " claimed from it and the probe's verdict stands; other namespaces are judged as before")
   void foreignKindInOneNamespace() throws Exception {
-    serves(Map.of("cilium.io/v2", List.of("ciliumnetworkpolicies", "ciliumendpoints")));
-    fx.cluster.namespace("cilium");
-    holeNamespace("cilium");
+    serves(Map.of("crd.antrea.io/v1beta1", List.of("networkpolicies", "tiers")));
+    fx.cluster.namespace("antrea");
+    holeNamespace("antrea");
     fx.cluster.namespace("plain");
     holeNamespace("plain");
     GenericKubernetesResource cnp = new GenericKubernetesResource();
-    cnp.setApiVersion("cilium.io/v2");
-    cnp.setKind("CiliumNetworkPolicy");
-    cnp.setMetadata(new ObjectMetaBuilder().withName("l7").withNamespace("cilium").build());
-    cnp.setAdditionalProperty("spec", Map.of("endpointSelector", Map.of()));
+    cnp.setApiVersion("crd.antrea.io/v1beta1");
+    cnp.setKind("NetworkPolicy");
+    cnp.setMetadata(new ObjectMetaBuilder().withName("l7").withNamespace("antrea").build());
+    cnp.setAdditionalProperty(
+        "spec", Map.of("appliedTo", List.of(Map.of("podSelector", Map.of()))));
     fx.cluster
         .admin
         .genericKubernetesResources(
             new ResourceDefinitionContext.Builder()
-                .withGroup("cilium.io")
-                .withVersion("v2")
-                .withKind("CiliumNetworkPolicy")
-                .withPlural("ciliumnetworkpolicies")
+                .withGroup("crd.antrea.io")
+                .withVersion("v1beta1")
+                .withKind("NetworkPolicy")
+                .withPlural("networkpolicies")
                 .withNamespaced(true)
                 .build())
-        .inNamespace("cilium")
+        .inNamespace("antrea")
         .resource(cnp)
         .create();
 
     Map<String, NamespaceResult> by = byNamespace(fx.sweep(Map.of()));
 
-    NamespaceResult cilium = by.get("cilium");
-    assertThat(cilium.judgement().verdict())
-        .as("a Cilium rule may deny what the NetworkPolicy allows: the probe's verdict stands")
+    NamespaceResult antrea = by.get("antrea");
+    assertThat(antrea.judgement().verdict())
+        .as("an Antrea rule may deny what the NetworkPolicy allows: the probe's verdict stands")
         .isEqualTo(Verdict.PROTECTED);
-    assertThat(cilium.policy().drift()).contains(Drift.INCOMPLETE);
-    assertThat(cilium.policy().unknownKinds()).containsExactly("CiliumNetworkPolicy (cilium.io)");
-    assertThat(cilium.policy().mayReach()).as("still reported").isNotEmpty();
+    assertThat(antrea.policy().drift()).contains(Drift.INCOMPLETE);
+    assertThat(antrea.policy().unknownKinds()).containsExactly("NetworkPolicy (crd.antrea.io)");
+    assertThat(antrea.policy().mayReach()).as("still reported").isNotEmpty();
     NamespaceResult plain = by.get("plain");
     assertThat(plain.judgement().verdict()).isEqualTo(Verdict.EXPOSED);
     assertThat(plain.policy().drift()).doesNotContain(Drift.INCOMPLETE);

@@ -7,6 +7,7 @@ import io.imdsprober.policy.EgressPolicies;
 import io.imdsprober.policy.anp.AdminPolicies;
 import io.imdsprober.policy.anp.AdminPolicy;
 import io.imdsprober.policy.anp.AdminTier;
+import io.imdsprober.policy.calico.CalicoReader;
 import io.imdsprober.policy.cilium.CiliumReader;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +26,7 @@ public final class ClusterTiers {
   public static final ClusterTiers NONE = new ClusterTiers(List.of(), null, Map.of(), Map.of());
 
   /** The CNIs whose kinds are evaluated. */
-  static final List<CniReader> CNIS = List.of(new CiliumReader());
+  static final List<CniReader> CNIS = List.of(new CalicoReader(), new CiliumReader());
 
   private final AdminTier admin;
   private final AdminTier baseline;
