@@ -160,7 +160,8 @@ public final class PolicyCommand implements Callable<Integer> {
       err.println("configuration error: " + e.getMessage());
       return SweepResult.EXIT_CONFIG;
     }
-    Coverage coverage = Coverage.of(objects, List.copyOf(destinations));
+    ClusterTiers tiers = ClusterTiers.of(objects);
+    Coverage coverage = Coverage.of(objects, List.copyOf(destinations), tiers);
     if (coverage.workloads().isEmpty()) {
       err.println(
           "nothing to evaluate: no workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet,"
@@ -183,6 +184,10 @@ public final class PolicyCommand implements Callable<Integer> {
           "warning: undecided: "
               + io.imdsprober.report.Bounds.text(why)
               + "; a workload it selects is not judged");
+    }
+    for (String staged : tiers.reported()) {
+      // Calico's staged kinds: what a policy would do once it is enforced, never the decision
+      err.println("note: not enforced: " + io.imdsprober.report.Bounds.text(staged));
     }
     for (String kind : foreign.everywhere()) {
       err.println(

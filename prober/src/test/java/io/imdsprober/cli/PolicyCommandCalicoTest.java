@@ -69,6 +69,34 @@ class PolicyCommandCalicoTest {
 
   @Test
   @DisplayName(
+      "a StagedGlobalNetworkPolicy that would allow everything, ordered first: noted as not"
+          + " enforced, and the enforced deny still decides (exit 0)")
+  void stagedIsNotedNeverDecides(@TempDir Path dir) throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "policy",
+            "--manifests",
+            write(
+                dir,
+                DENY_METADATA,
+                """
+                apiVersion: projectcalico.org/v3
+                kind: StagedGlobalNetworkPolicy
+                metadata: {name: open-all}
+                spec: {order: 1, selector: all(), types: [Egress], egress: [{action: Allow}]}
+                """),
+            "--output",
+            "json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains(
+            "note: not enforced: StagedGlobalNetworkPolicy open-all: staged, Calico does not"
+                + " enforce it");
+    assertThat(r.out()).doesNotContain("\"allowed\":true");
+  }
+
+  @Test
+  @DisplayName(
       "a Calico Allow in a tier before a NetworkPolicy that excepts the metadata addresses: exit"
           + " 1, the Calico rule named")
   void calicoAllowBeatsNetworkPolicy(@TempDir Path dir) throws Exception {

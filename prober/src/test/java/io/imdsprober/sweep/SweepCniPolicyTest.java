@@ -154,4 +154,69 @@ class SweepCniPolicyTest extends SweepTestCase {
     assertThat(plain.policy().mayReach())
         .containsExactly("ReplicaSet/web-5d8f by no egress policy");
   }
+
+  void calico(String kind, String namespace, String name, String spec) {
+    GenericKubernetesResource r =
+        SweepAdminPolicyTest.YAML.unmarshal(
+            "apiVersion: projectcalico.org/v3\nkind: "
+                + kind
+                + "\nmetadata: {name: "
+                + name
+                + (namespace == null ? "" : ", namespace: " + namespace)
+                + "}\nspec: "
+                + spec
+                + "\n",
+            GenericKubernetesResource.class);
+    var resource =
+        fx.cluster.admin.genericKubernetesResources(
+            new ResourceDefinitionContext.Builder()
+                .withGroup("projectcalico.org")
+                .withVersion("v3")
+                .withKind(kind)
+                .withPlural(kind.toLowerCase(java.util.Locale.ROOT).replaceAll("y$", "ie") + "s")
+                .withNamespaced(namespace != null)
+                .build());
+    (namespace != null ? resource.inNamespace(namespace) : resource).resource(r).create();
+  }
+
+  @Test
+  @DisplayName(
+      "Calico: a GlobalNetworkPolicy in tier security (order 100) denying the metadata addresses"
+          + " for every pod (IPv4 and IPv6 in separate rules, as Calico requires), then Pass:"
+          + " predicted denied, not incomplete; a staged allow-all before it never decides")
+  void calicoGlobalDeny() throws Exception {
+    fx.cluster.serves(
+        "projectcalico.org/v3",
+        Map.of(
+            "networkpolicies", true,
+            "globalnetworkpolicies", false,
+            "tiers", false,
+            "stagedglobalnetworkpolicies", false));
+    calico("Tier", null, "security", "{order: 100}");
+    calico(
+        "GlobalNetworkPolicy",
+        null,
+        "security.deny-imds",
+        "{tier: security, order: 10, selector: all(), types: [Egress], egress: [{action: Deny,"
+            + " destination: {nets: [169.254.169.254/32, 168.63.129.16/32, 100.100.100.200/32]}},"
+            + " {action: Deny, destination: {nets: [\"fd00:ec2::254/128\"]}}, {action: Pass}]}");
+    calico(
+        "StagedGlobalNetworkPolicy",
+        null,
+        "security.allow-all",
+        "{tier: security, order: 1, selector: all(), types: [Egress], egress: [{action:"
+            + " Allow}]}");
+    fx.cluster.namespace("shop");
+    webPod("shop");
+    fx.kubelet.script("shop", (k, job) -> k.terminated(job, ProbeFacts.PROTECTED, 0));
+
+    NamespaceResult shop = SweepPolicyTest.byNamespace(fx.sweep(Map.of())).get("shop");
+
+    assertThat(shop.judgement().verdict()).isEqualTo(Verdict.PROTECTED);
+    assertThat(shop.policy().unknownKinds()).isEmpty();
+    assertThat(shop.policy().undecided()).isEmpty();
+    assertThat(shop.policy().drift()).isEmpty();
+    assertThat(shop.policy().probeAllowed()).isEqualTo(Outcome.DENIED);
+    assertThat(shop.policy().mayReach()).isEmpty();
+  }
 }
