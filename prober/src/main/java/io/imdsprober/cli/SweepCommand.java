@@ -11,6 +11,7 @@ import io.imdsprober.report.JsonReport;
 import io.imdsprober.report.JunitReport;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.report.OpenReportsYaml;
+import io.imdsprober.report.PullHint;
 import io.imdsprober.report.ReportWriter;
 import io.imdsprober.report.TableReport;
 import io.imdsprober.sweep.AdmissionParams;
@@ -210,7 +211,7 @@ public final class SweepCommand implements Callable<Integer> {
     try {
       metrics.record(result);
       push(push, metrics, err);
-      return report(result, out, err);
+      return report(result, probeImage, out, err);
     } finally {
       reported.countDown();
     }
@@ -229,7 +230,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
   }
 
-  private int report(SweepResult result, PrintWriter out, PrintWriter err) {
+  private int report(SweepResult result, String probeImage, PrintWriter out, PrintWriter err) {
     out.print(
         switch (output) {
           case "json" -> JsonReport.render(result) + "\n";
@@ -247,6 +248,7 @@ public final class SweepCommand implements Callable<Integer> {
     if (result.fatal() != null) {
       err.println("sweep failed: " + result.fatal());
     }
+    PullHint.of(result, probeImage).ifPresent(err::println);
     logger.debug("sweep {} exit code {}", result.id(), result.exitCode());
     return result.exitCode();
   }
