@@ -74,9 +74,22 @@ final class BaseImages {
 
   private BaseImages() {}
 
-  /** The image of the recipe, made (about two minutes) only when the storage lacks it. */
+  /**
+   * The image of the recipe, made (a few minutes) only when the storage lacks it; images of the
+   * recipe's earlier versions are deleted.
+   */
   static String ensure(Buildah buildah, Path workDir, Recipe recipe) throws IOException {
     String ref = recipe.ref();
+    String repository = ref.substring(0, ref.lastIndexOf(':') + 1);
+    for (String old :
+        buildah
+            .ok(Duration.ofMinutes(1), "images", "--noheading", "--format", "{{.Name}}:{{.Tag}}")
+            .lines()
+            .map(String::strip)
+            .filter(r -> r.startsWith(repository) && !r.equals(ref))
+            .toList()) {
+      buildah.exec(Duration.ofMinutes(1), List.of("rmi", old));
+    }
     if (buildah.hasImage(ref)) {
       return ref;
     }
