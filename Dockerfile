@@ -1,25 +1,22 @@
-# One image for the prober (serve, sweep) and its probe pods (probe).
-#   docker build --build-arg VERSION=0.1.0 -t ghcr.io/imds-prober/imds-prober:0.1.0 .
-# VERSION is what --version and imds_prober_build_info say (a release has no -SNAPSHOT).
-# BUILD_IMAGE is a JDK with a shell (stage 1 builds the shaded jar with the Maven wrapper);
-# RUNTIME_IMAGE is a Java 17 runtime with no shell and no package manager (DESIGN.md
-# "Guardrails": a tenant who gets a process into a probe pod finds no shell to run): distroless by
-# default. The train stage makes the probe's CDS archive on that runtime; the last stage adds the
-# jar, the JVM option files and that archive, and runs as 65532.
+# One image for the prober (serve, sweep) and its probe pods (probe), from the jar Maven built:
+#   ./mvnw -B package -Drevision=0.1.0
+#   docker build -t ghcr.io/imds-prober/imds-prober:0.1.0 .      # or: buildah bud -t ... .
+# The build copies prober/target/imds-prober.jar and reaches no network: no Maven download inside
+# the build, so nothing to set up behind a proxy that re-signs TLS (its CA, settings.xml), and the
+# image carries the very jar that `./mvnw verify` tested. The version is the jar's (-Drevision).
+# BUILD_IMAGE is a JDK with a shell (keytool and cp in the first stage); RUNTIME_IMAGE is a Java 17
+# runtime with java on the PATH and no shell and no package manager (DESIGN.md "Guardrails": a
+# tenant who gets a process into a probe pod finds no shell to run): distroless by default.
+# ImageBuildIT builds this file with base images it makes from Debian packages.
+# The train stage makes the probe's CDS archive on that runtime; the last stage adds the jar, the
+# JVM option files and that archive, and runs as 65532.
 ARG BUILD_IMAGE=eclipse-temurin:17-jdk
 ARG RUNTIME_IMAGE=gcr.io/distroless/java17-debian12
 
 FROM ${BUILD_IMAGE} AS build
-ARG VERSION=0.1.0-SNAPSHOT
 WORKDIR /src
-# dependencies first, so a source change does not download them again
-COPY mvnw pom.xml ./
-COPY .mvn .mvn
-COPY prober/pom.xml prober/pom.xml
-RUN ./mvnw -B -ntp -q -pl prober -Drevision=${VERSION} dependency:go-offline
-COPY prober/src prober/src
+COPY prober/target/imds-prober.jar prober/target/imds-prober.jar
 COPY jvm jvm
-RUN ./mvnw -B -ntp -q -Drevision=${VERSION} -DskipTests package
 # What the later stages copy, laid out as in the image. probe.options names the CDS archive that
 # the training stage makes; probe-training.options is the same without it, for the training run.
 # training.p12: a throw-away key and certificate for localhost, which only the training stage

@@ -19,9 +19,9 @@ import javax.net.ssl.SSLServerSocket;
 /**
  * The training run that makes the probe's CDS archive at image build: the agent's whole path, TLS
  * handshake included, against a loopback HTTPS host this process serves itself (nothing leaves
- * loopback; the metadata and DNS targets are a closed loopback port). Without the handshake in
- * training, about 1,100 TLS classes load from the jar and the JDK at every probe (bench/README.md,
- * "Probe cost").
+ * loopback; the metadata target is a closed loopback port, the nameserver 127.0.0.1). Without the
+ * handshake in training, about 1,100 TLS classes load from the jar and the JDK at every probe
+ * (bench/README.md, "Probe cost").
  *
  * <p>{@code java -XX:ArchiveClassesAtExit=probe.jsa @probe-training.options -cp imds-prober.jar
  * io.imdsprober.cli.CdsTraining KEYSTORE PASSWORD}: KEYSTORE is a PKCS12 key and certificate for
@@ -37,6 +37,14 @@ public final class CdsTraining {
       System.err.println("usage: CdsTraining KEYSTORE PASSWORD");
       System.exit(3);
     }
+    // The agent resolves an egress name as absolute ("localhost."), which no hosts file of the
+    // system answers: the JDK's own hosts-file resolver does, so the lookup path is trained with
+    // no DNS server and no network. The DNS check reads this resolv.conf, as in a pod.
+    Path hosts = Files.createTempFile("imds-prober-training", ".hosts");
+    Files.writeString(hosts, "127.0.0.1 localhost.\n", StandardCharsets.US_ASCII);
+    System.setProperty("jdk.net.hosts.file", hosts.toString());
+    Path resolvConf = Files.createTempFile("imds-prober-training", ".resolv.conf");
+    Files.writeString(resolvConf, "nameserver 127.0.0.1\n", StandardCharsets.US_ASCII);
     char[] password = args[1].toCharArray();
     KeyStore keys = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
@@ -53,8 +61,8 @@ public final class CdsTraining {
         "probe",
         "--metadata",
         "127.0.0.1:9",
-        "--dns-server",
-        "127.0.0.1:9",
+        "--resolv-conf",
+        resolvConf.toString(),
         "--egress-url",
         "https://localhost:" + server.getLocalPort() + "/",
         "--connect-timeout",
@@ -69,6 +77,8 @@ public final class CdsTraining {
       System.setOut(new java.io.PrintStream(facts, true, StandardCharsets.UTF_8));
       Integer exit;
       try {
+        // the pods' main class (java -jar) is Launcher, which hands probe to ProbeLauncher
+        Class.forName(Launcher.class.getName());
         exit = ProbeLauncher.run(probe, Map.of());
       } finally {
         System.setOut(stdout);
@@ -78,6 +88,8 @@ public final class CdsTraining {
           json.contains("\"egress\":[{") && json.contains("\"result\":\"ok\",\"http\":204");
       System.err.println("CDS training: " + (reached ? "ok" : "FAILED") + ": " + json.strip());
       Files.deleteIfExists(trust);
+      Files.deleteIfExists(hosts);
+      Files.deleteIfExists(resolvConf);
       System.exit(exit != null && exit == 0 && reached ? 0 : 1);
     }
   }

@@ -11,6 +11,7 @@ import io.imdsprober.report.JsonReport;
 import io.imdsprober.report.JunitReport;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.report.OpenReportsYaml;
+import io.imdsprober.report.PullHint;
 import io.imdsprober.report.ReportWriter;
 import io.imdsprober.report.TableReport;
 import io.imdsprober.sweep.AdmissionParams;
@@ -211,7 +212,7 @@ public final class SweepCommand implements Callable<Integer> {
     try {
       metrics.record(result);
       push(push, metrics, err);
-      return report(result, config.get(Keys.CLUSTER_NAME), out, err);
+      return report(result, config.get(Keys.CLUSTER_NAME), probeImage, out, err);
     } finally {
       reported.countDown();
     }
@@ -230,7 +231,8 @@ public final class SweepCommand implements Callable<Integer> {
     }
   }
 
-  private int report(SweepResult result, String cluster, PrintWriter out, PrintWriter err) {
+  private int report(
+      SweepResult result, String cluster, String probeImage, PrintWriter out, PrintWriter err) {
     out.print(
         switch (output) {
           case "json" -> JsonReport.render(result) + "\n";
@@ -248,6 +250,7 @@ public final class SweepCommand implements Callable<Integer> {
     if (result.fatal() != null) {
       err.println("sweep failed: " + result.fatal());
     }
+    PullHint.of(result, probeImage).ifPresent(err::println);
     logger.debug("sweep {} exit code {}", result.id(), result.exitCode());
     return result.exitCode();
   }

@@ -2,11 +2,14 @@ package io.imdsprober.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.report.NamespaceEvents;
 import io.imdsprober.sweep.FakeKubelet;
 import io.imdsprober.sweep.MockCluster;
 import io.imdsprober.sweep.ProbeFacts;
+import io.imdsprober.sweep.ProbeJobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -243,6 +246,58 @@ class SweepCommandTest {
         .containsPattern(
             "safe\\s+protected\\s+169\\.254\\.169\\.254:80 timeout, .*\\s+ok\\s+ok 200\\s+metadata blocked")
         .contains("protected=1");
+  }
+
+  @Test
+  @DisplayName(
+      "a sweep whose every probe fails to pull its image says so in one line: build, push, pass"
+          + " by digest; one probe that ran is enough to say nothing")
+  void everyPullFailed() {
+    cluster.namespace("shop");
+    cluster.namespace("web");
+    cluster.namespace("quiet", Map.of(), Map.of("imds-prober.io/skip", "true"));
+    kubelet.script("shop", FakeKubelet.stuck(pullFailed("ImagePullBackOff")));
+    kubelet.script("web", FakeKubelet.stuck(pullFailed("ImagePullBackOff")));
+
+    // a pull that the kubelet retries is an error at the probe's deadline: a short one here
+    Cli.Result r =
+        Cli.run(
+            "sweep", "--once", "--kubeconfig", kubeconfig.toString(), "--set", "probe.deadline=5s");
+
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.out()).containsPattern("shop\\s+error").containsPattern("web\\s+error");
+    List<String> hint = r.err().lines().filter(l -> l.contains("failed to pull")).toList();
+    assertThat(hint)
+        .singleElement()
+        .satisfies(
+            l ->
+                assertThat(l)
+                    .startsWith("every probe failed to pull its image ghcr.io/imds-prober/")
+                    .contains("push it", "by digest", "--image or probe.image"));
+
+    cluster.namespace("fine");
+    kubelet.script("shop", FakeKubelet.stuck(pullFailed("ErrImageNeverPull")));
+    kubelet.script("web", FakeKubelet.stuck(pullFailed("ErrImageNeverPull")));
+    Cli.Result some = Cli.run("sweep", "--once", "--kubeconfig", kubeconfig.toString());
+    assertThat(some.out()).containsPattern("shop\\s+error").containsPattern("web\\s+error");
+    assertThat(some.out()).containsPattern("fine\\s+protected");
+    assertThat(some.err()).doesNotContain("failed to pull");
+  }
+
+  private static PodStatus pullFailed(String reason) {
+    return new PodStatusBuilder()
+        .withPhase("Pending")
+        .addNewContainerStatus()
+        .withName(ProbeJobs.CONTAINER)
+        .withNewState()
+        .withNewWaiting()
+        .withReason(reason)
+        .withMessage(
+            "Back-off pulling image \"ghcr.io/imds-prober/imds-prober:0.1.0-SNAPSHOT\": not found")
+        .endWaiting()
+        .endState()
+        .endContainerStatus()
+        .build();
   }
 
   @Test

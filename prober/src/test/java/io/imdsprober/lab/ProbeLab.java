@@ -208,13 +208,28 @@ public final class ProbeLab implements AutoCloseable {
   public AgentRun probe(List<String> flags, List<String> jvmFlags, Map<String, String> env)
       throws IOException, InterruptedException {
     Path result = Files.createTempFile(workDir, "result", ".json");
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", pod));
-    cmd.addAll(JavaCommand.java());
+    List<String> cmd = new ArrayList<>(JavaCommand.java());
     cmd.addAll(ca.trustFlags());
     cmd.addAll(jvmFlags);
     cmd.addAll(List.of("-cp", JavaCommand.classpath(), "io.imdsprober.cli.Launcher", "probe"));
     cmd.addAll(List.of("--result-file", result.toString(), "--pod-name", "probe-test"));
     cmd.addAll(flags);
+    return run(cmd, result, env);
+  }
+
+  /** The lab CA's trust store (PKCS12, password {@link TestCa#PASSWORD}). */
+  public Path trustStore() {
+    return ca.trustStore();
+  }
+
+  /**
+   * Runs an agent command of the caller's (a jar, a container) in the pod namespace; {@code
+   * resultFile} is where its {@code --result-file} lands on this machine.
+   */
+  public AgentRun run(List<String> command, Path resultFile, Map<String, String> env)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", pod));
+    cmd.addAll(command);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().putAll(env);
     Path out = Files.createTempFile(workDir, "stdout", ".txt");
@@ -227,7 +242,8 @@ public final class ProbeLab implements AutoCloseable {
       throw new IllegalStateException("the agent did not finish in 120 s");
     }
     long wall = (System.nanoTime() - start) / 1_000_000;
-    return new AgentRun(p.exitValue(), Files.readString(out), Files.readString(err), wall, result);
+    return new AgentRun(
+        p.exitValue(), Files.readString(out), Files.readString(err), wall, resultFile);
   }
 
   @Override

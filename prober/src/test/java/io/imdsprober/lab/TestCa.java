@@ -74,14 +74,24 @@ public final class TestCa {
     return ca;
   }
 
+  /** The trust store (PKCS12) that holds this CA's certificate. */
+  public Path trustStore() {
+    return dir.resolve("trust.p12");
+  }
+
   public Path serverKeystore() {
     return dir.resolve("server.p12");
   }
 
   /** JVM flags that make the lab CA the only trusted one. */
   public List<String> trustFlags() {
+    return trustFlags(trustStore());
+  }
+
+  /** The JVM flags that trust this CA through its trust store at {@code path} (a copy, say). */
+  public static List<String> trustFlags(Path path) {
     return List.of(
-        "-Djavax.net.ssl.trustStore=" + dir.resolve("trust.p12"),
+        "-Djavax.net.ssl.trustStore=" + path,
         "-Djavax.net.ssl.trustStorePassword=" + PASSWORD,
         "-Djavax.net.ssl.trustStoreType=PKCS12");
   }
