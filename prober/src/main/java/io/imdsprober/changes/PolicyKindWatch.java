@@ -5,12 +5,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.imdsprober.policy.ForeignPolicies.Kind;
-import io.imdsprober.policy.chain.ClusterTiers;
 import io.imdsprober.sweep.ClusterPolicies;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -72,7 +70,7 @@ final class PolicyKindWatch implements AutoCloseable {
     }
     List<CompletableFuture<Void>> started = new ArrayList<>();
     for (Map.Entry<Kind, String> e : served.entrySet()) {
-      if (evaluated(e.getKey(), e.getValue())) {
+      if (ClusterPolicies.evaluated(e.getKey(), e.getValue())) {
         started.add(watch(e.getKey(), e.getValue()));
       }
     }
@@ -84,23 +82,8 @@ final class PolicyKindWatch implements AutoCloseable {
             });
   }
 
-  private static boolean evaluated(Kind k, String groupVersion) {
-    GenericKubernetesResource stub = new GenericKubernetesResource();
-    stub.setApiVersion(groupVersion);
-    stub.setKind(k.kind());
-    return ClusterTiers.evaluated(stub);
-  }
-
   private CompletableFuture<Void> watch(Kind k, String groupVersion) {
-    ResourceDefinitionContext context =
-        new ResourceDefinitionContext.Builder()
-            .withGroup(k.group())
-            .withVersion(groupVersion.substring(groupVersion.indexOf('/') + 1))
-            .withKind(k.kind())
-            .withPlural(k.plural())
-            .withNamespaced(k.namespaced())
-            .build();
-    var resource = client.genericKubernetesResources(context);
+    var resource = client.genericKubernetesResources(ClusterPolicies.context(k, groupVersion));
     SharedIndexInformer<GenericKubernetesResource> informer =
         (k.namespaced() ? resource.inAnyNamespace() : resource)
             .withLimit(ClusterPolicies.POLICY_PAGE)

@@ -96,9 +96,7 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
               workload
                   + ": hostNetwork, NetworkPolicy does not apply; run it without hostNetwork or"
                   + " block the metadata addresses on the node";
-          if (!notes.contains(note)) {
-            notes.add(note);
-          }
+          note(notes, note);
           break;
         }
         List<String> admin =
@@ -112,9 +110,7 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
                   + reach.to().word()
                   + "; an admin policy decides before any NetworkPolicy: change that rule (this"
                   + " fix writes NetworkPolicies only)";
-          if (!notes.contains(note)) {
-            notes.add(note);
-          }
+          note(notes, note);
         }
         if (!admin.isEmpty()) {
           continue;
@@ -132,9 +128,7 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
                   + reach.to().word()
                   + "; no NetworkPolicy takes back what that rule allows: change that rule (this"
                   + " fix writes NetworkPolicies only)";
-          if (!notes.contains(note)) {
-            notes.add(note);
-          }
+          note(notes, note);
         }
         if (!cni.isEmpty()) {
           continue;
@@ -157,9 +151,7 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
                     + reach.to().word()
                     + " by before any NetworkPolicy is read, so a new one would not close it:"
                     + " change that rule (this fix writes NetworkPolicies only)";
-            if (!notes.contains(note)) {
-              notes.add(note);
-            }
+            note(notes, note);
             continue;
           }
           // one policy per label set: a sibling with other labels gets its own
@@ -190,9 +182,7 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
                   + reach.to().word()
                   + " by before its NetworkPolicies are read: change that rule (this fix writes"
                   + " NetworkPolicies only)";
-          if (!notes.contains(note)) {
-            notes.add(note);
-          }
+          note(notes, note);
           continue;
         }
         for (String rule : reach.decision().rules()) {
@@ -259,6 +249,13 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
   private static boolean cniRule(String rule, Set<String> baselineTier) {
     String policy = policyOf(rule);
     return policy.indexOf(' ') >= 0 && !baselineTier.contains(policy);
+  }
+
+  /** Adds a note once: many label sets of one workload meet the same rule. */
+  private static void note(List<String> notes, String note) {
+    if (!notes.contains(note)) {
+      notes.add(note);
+    }
   }
 
   /**

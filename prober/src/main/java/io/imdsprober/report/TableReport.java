@@ -14,9 +14,9 @@ import java.util.List;
 /**
  * The default report: one row per namespace, then a count per verdict. Every cell is one line,
  * cleaned and bounded ({@link Bounds}): a tenant's string cannot add a row or move the terminal.
- * The table fits {@link #WIDTH} columns: the REASON column (then, where a row's targets are many,
- * METADATA) is cut with an ellipsis to fit, never a namespace or a verdict; {@code --wide} (or the
- * JSON) gives the whole reason.
+ * The table fits {@link #WIDTH} columns: the REASON and METADATA columns, the wider first, are cut
+ * with an ellipsis to fit, never a namespace or a verdict; {@code --wide} (or the JSON) gives the
+ * whole cells.
  */
 public final class TableReport {
   private static final String[] HEADER = {
@@ -71,8 +71,7 @@ public final class TableReport {
     }
     int[] widths = widths(rows);
     if (!wide) {
-      fit(rows, widths, REASON);
-      fit(rows, widths, METADATA);
+      fit(rows, widths);
     }
     StringBuilder sb = new StringBuilder();
     for (String[] row : rows) {
@@ -98,17 +97,25 @@ public final class TableReport {
     return widths;
   }
 
-  /** Cuts column {@code col} so that the table fits {@link #WIDTH}, keeping {@link #MIN_CUT}. */
-  private static void fit(List<String[]> rows, int[] widths, int col) {
-    int total = 0;
+  /**
+   * Cuts the REASON and METADATA columns so that the table fits {@link #WIDTH}: the wider of the
+   * two loses a character at a time, neither below {@link #MIN_CUT}.
+   */
+  private static void fit(List<String[]> rows, int[] widths) {
+    int total = GAP * (widths.length - 1);
     for (int w : widths) {
       total += w;
     }
-    total += GAP * (widths.length - 1);
-    if (total <= WIDTH) {
-      return;
+    int[] room = {widths[METADATA], widths[REASON]};
+    while (total > WIDTH && Math.max(room[0], room[1]) > MIN_CUT) {
+      room[room[0] >= room[1] ? 0 : 1]--;
+      total--;
     }
-    int room = Math.max(MIN_CUT, widths[col] - (total - WIDTH));
+    cut(rows, widths, METADATA, room[0]);
+    cut(rows, widths, REASON, room[1]);
+  }
+
+  private static void cut(List<String[]> rows, int[] widths, int col, int room) {
     if (room >= widths[col]) {
       return;
     }

@@ -234,10 +234,11 @@ public final class ProberService implements AutoCloseable {
 
   /**
    * One namespace's new result, from a scheduled sweep or a re-probe, as soon as it is known:
-   * metrics, its Event, its report. Ignored once this replica no longer leads.
+   * metrics, its Event, its report. Ignored once this replica no longer leads, and while it stops:
+   * a probe its own shutdown cancelled is no news for the namespace (no ProbeFailed Event).
    */
   private void publish(String sweepId, NamespaceResult r) {
-    if (!leading.get()) {
+    if (!leading.get() || stopping) {
       return;
     }
     metrics.publish(r, clock.millis() / 1000.0);

@@ -399,16 +399,8 @@ public final class ClusterPolicies {
     for (Map.Entry<Kind, String> e : served.entrySet()) {
       Kind k = e.getKey();
       String groupVersion = e.getValue();
-      ResourceDefinitionContext context =
-          new ResourceDefinitionContext.Builder()
-              .withGroup(k.group())
-              .withVersion(groupVersion.substring(groupVersion.indexOf('/') + 1))
-              .withKind(k.kind())
-              .withPlural(k.plural())
-              .withNamespaced(k.namespaced())
-              .build();
       try {
-        var resource = client.genericKubernetesResources(context);
+        var resource = client.genericKubernetesResources(context(k, groupVersion));
         List<io.fabric8.kubernetes.client.dsl.Listable<GenericKubernetesResourceList>> listers =
             new ArrayList<>();
         if (!k.namespaced()) {
@@ -432,6 +424,25 @@ public final class ClusterPolicies {
     return out;
   }
 
+  /** How the client addresses a policy kind served at {@code groupVersion}. */
+  public static ResourceDefinitionContext context(Kind k, String groupVersion) {
+    return new ResourceDefinitionContext.Builder()
+        .withGroup(k.group())
+        .withVersion(groupVersion.substring(groupVersion.indexOf('/') + 1))
+        .withKind(k.kind())
+        .withPlural(k.plural())
+        .withNamespaced(k.namespaced())
+        .build();
+  }
+
+  /** Whether the chain evaluates the kind (its objects are then kept whole and watched). */
+  public static boolean evaluated(Kind k, String groupVersion) {
+    GenericKubernetesResource stub = new GenericKubernetesResource();
+    stub.setApiVersion(groupVersion);
+    stub.setKind(k.kind());
+    return ClusterTiers.evaluated(stub);
+  }
+
   /** One kind's objects, page by page: evaluated kinds kept whole, others by name. */
   private static void listKind(
       io.fabric8.kubernetes.client.dsl.Listable<GenericKubernetesResourceList> lister,
@@ -440,10 +451,7 @@ public final class ClusterPolicies {
       PolicyWeight.Caps caps,
       Map<String, Set<String>> heavy,
       List<HasMetadata> out) {
-    GenericKubernetesResource stub = new GenericKubernetesResource();
-    stub.setApiVersion(groupVersion);
-    stub.setKind(k.kind());
-    boolean whole = ClusterTiers.evaluated(stub);
+    boolean whole = evaluated(k, groupVersion);
     String next = null;
     do {
       GenericKubernetesResourceList page =

@@ -52,13 +52,16 @@ public final class LabDemo {
           "'flip' notified "
               + Duration.between(opened, Instant.now()).toSeconds()
               + " s after its policy was deleted; fixing it (the policy is back)");
+      Instant fixed = Instant.now();
       lab.fixFlip();
       awaitNotification(lab, "resolved", "flip", Duration.ofMinutes(3));
-      say("resolved. The last sweep:\n" + TableReport.render(lab.serve.lastResult()));
+      // the re-probe resolved it; the table is that of the first whole sweep begun after the fix
+      say("resolved. The next sweep:\n" + TableReport.render(awaitSweepAfter(lab, fixed)));
       say("the lab keeps running: open the URLs above; press Enter (or Ctrl-C) to end it");
       new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
     } finally {
       lab.close();
+      deleteTree(dir);
       try {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       } catch (IllegalStateException e) {
@@ -76,6 +79,36 @@ public final class LabDemo {
         return r;
       }
       Thread.sleep(500);
+    }
+  }
+
+  /** The first whole sweep that began after {@code after}. */
+  private static SweepResult awaitSweepAfter(AlertLab lab, Instant after)
+      throws InterruptedException {
+    while (true) {
+      SweepResult r = lab.serve.lastResult();
+      if (r != null && r.started().isAfter(after)) {
+        return r;
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /** The lab's folder (logs, Prometheus and Alertmanager data): nothing stays behind. */
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      paths
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                  System.err.println("lab cleanup: " + e);
+                }
+              });
+    } catch (java.io.IOException e) {
+      System.err.println("lab cleanup: " + e);
     }
   }
 

@@ -179,7 +179,9 @@ class ServeTest {
   }
 
   @Test
-  @DisplayName("stop (SIGTERM) cancels a sweep that outlasts the grace period and deletes its Jobs")
+  @DisplayName(
+      "stop (SIGTERM) cancels a sweep that outlasts the grace period and deletes its Jobs; the"
+          + " cancelled namespace gets no ProbeFailed Event")
   void stopCancelsTheRunningSweep() throws Exception {
     cluster.namespace("hanging");
     kubelet.script("hanging", FakeKubelet.nothing());
@@ -191,6 +193,9 @@ class ServeTest {
     s.stop(Duration.ofSeconds(1));
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
     assertThat(cluster.admin.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
+    assertThat(events("hanging"))
+        .as("the probe our own stop cancelled is no news for the tenant: no ProbeFailed Event")
+        .isEmpty();
   }
 
   @Test
