@@ -223,4 +223,43 @@ class RedTeamCniPolicyTest {
     assertThat(r.out()).as(r.err()).doesNotContain("\"allowed\":false");
     assertThat(r.exit()).as(r.err()).isNotZero();
   }
+
+  /**
+   * Finding 2, second shape: in a Cilium cluster that still serves Calico's CRDs (a migration), a
+   * StagedNetworkPolicy, which Calico never enforces, in the attacker's namespace is enough: every
+   * pod the platform's CiliumClusterwideNetworkPolicy protects, in every namespace, is undecided.
+   */
+  @Test
+  @DisplayName(
+      "a Calico StagedNetworkPolicy in namespace tenant does not make shop's Cilium-denied"
+          + " workload undecided")
+  void stagedCalicoObjectUndecidesCiliumCluster(@TempDir Path dir) throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "policy",
+            "--manifests",
+            write(
+                dir,
+                PolicyCommandTest.DEPLOYMENT,
+                """
+                apiVersion: cilium.io/v2
+                kind: CiliumClusterwideNetworkPolicy
+                metadata: {name: deny-imds}
+                spec:
+                  endpointSelector: {}
+                  enableDefaultDeny: {egress: false, ingress: false}
+                  egressDeny:
+                    - toCIDR: [169.254.169.254/32, 168.63.129.16/32, 100.100.100.200/32, "fd00:ec2::254/128"]
+                """,
+                """
+                apiVersion: projectcalico.org/v3
+                kind: StagedNetworkPolicy
+                metadata: {name: draft, namespace: tenant}
+                spec: {selector: all(), types: [Egress], egress: [{action: Allow}]}
+                """),
+            "--output",
+            "json");
+    assertThat(r.out()).as(r.err()).doesNotContain("\"allowed\":null");
+    assertThat(r.exit()).as(r.err()).isZero();
+  }
 }
