@@ -25,8 +25,16 @@ final class EndpointSelector {
 
   private static final Set<String> OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
 
-  /** One requirement: source, key, operator and values ({@code matchLabels} entries are In). */
-  record Requirement(String source, String key, String operator, List<String> values) {
+  /**
+   * One requirement: source, key, operator and values ({@code matchLabels} entries are In, {@code
+   * fromMatchLabels}).
+   */
+  record Requirement(
+      String source, String key, String operator, List<String> values, boolean fromMatchLabels) {
+    Requirement(String source, String key, String operator, List<String> values) {
+      this(source, key, operator, values, false);
+    }
+
     boolean positive() {
       return operator.equals("In") || operator.equals("Exists");
     }
@@ -61,7 +69,8 @@ final class EndpointSelector {
           throw new IllegalArgumentException(
               "matchLabels " + e.getKey() + ": the value is not a string");
         }
-        out.add(requirement(String.valueOf(e.getKey()), "In", List.of(value)));
+        Requirement r = requirement(String.valueOf(e.getKey()), "In", List.of(value));
+        out.add(new Requirement(r.source(), r.key(), "In", r.values(), true));
       }
     }
     Object expressions = m.get("matchExpressions");
@@ -111,15 +120,20 @@ final class EndpointSelector {
   /**
    * Whether it selects the pod: yes, no, or not known (a label whose value is not known).
    *
-   * @param namespaced a CiliumNetworkPolicy's endpointSelector: Cilium sets its namespace label to
-   *     the policy's own namespace (docs.cilium.io security/policy/kubernetes "Known Pitfalls": the
-   *     endpointSelector always applies to pods of the policy's namespace), so a namespace written
-   *     in its matchLabels is not read (the caller checks the namespace)
+   * @param namespaced a CiliumNetworkPolicy's endpointSelector: Cilium sets its matchLabels entry
+   *     {@code k8s:io.kubernetes.pod.namespace} to the policy's own namespace (ParseToCiliumRule's
+   *     AddMatch; docs.cilium.io security/policy/kubernetes "Known Pitfalls"), so that entry is not
+   *     read (the caller checks the namespace); a matchExpressions condition on the namespace, or a
+   *     matchLabels entry of another source ({@code io.kubernetes.pod.namespace}, source any),
+   *     stays and is ANDed: naming another namespace, it selects nothing
    */
   Tri selects(Subject pod, String where, boolean namespaced) {
     Tri out = Tri.YES;
     for (Requirement r : requirements) {
-      if (namespaced && r.key().equals(NAMESPACE) && r.operator().equals("In")) {
+      if (namespaced
+          && r.fromMatchLabels()
+          && r.source().equals("k8s")
+          && r.key().equals(NAMESPACE)) {
         continue;
       }
       Tri t = holds(r, pod, where);

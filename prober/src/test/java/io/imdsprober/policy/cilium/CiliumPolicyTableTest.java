@@ -404,10 +404,24 @@ class CiliumPolicyTableTest {
                             + " [{toFQDNs: [{matchName: a.b}]}]}")
                     .replace("namespace: team", "namespace: other")),
             row(
-                "a CNP's endpointSelector naming another namespace still applies to its own",
+                "a CNP's endpointSelector naming another namespace in its k8s: matchLabels entry"
+                    + " still applies to its own (ParseToCiliumRule overwrites that entry)",
                 IMDS,
                 Outcome.DENIED,
                 "CiliumNetworkPolicy team/ns egressDeny[0]",
+                cnp(
+                    "ns",
+                    "{endpointSelector: {matchLabels: {k8s:io.kubernetes.pod.namespace: other}},"
+                        + " egressDeny: [{toEntities: [world]}]}")),
+            // [K8S-CODE] cilium pkg/k8s/apis/cilium.io/utils ParseToCiliumRule: AddMatch writes
+            // only the k8s:-prefixed key; an any: (unprefixed) entry or a matchExpressions
+            // condition on the namespace stays and is ANDed (red-team finding F5)
+            row(
+                "a CNP whose unprefixed io.kubernetes.pod.namespace entry names another namespace"
+                    + " selects nothing: its deny does not protect",
+                IMDS,
+                Outcome.ALLOWED,
+                "",
                 cnp(
                     "ns",
                     "{endpointSelector: {matchLabels: {io.kubernetes.pod.namespace: other}},"
