@@ -137,7 +137,9 @@ final class PolicyKindWatch implements AutoCloseable {
     HasMetadata o = after != null ? after : before;
     String ns = o.getMetadata().getNamespace();
     String name = o.getKind() + " " + (ns == null ? "" : ns + "/") + o.getMetadata().getName();
-    if (ns != null && !ns.isEmpty()) {
+    // a Calico NetworkSet may be selected by another namespace's policy: it acts cluster-wide
+    boolean crossNamespace = "NetworkSet".equals(o.getKind());
+    if (ns != null && !ns.isEmpty() && !crossNamespace) {
       seen.accept(ns, name + " " + what);
       return;
     }
@@ -158,14 +160,20 @@ final class PolicyKindWatch implements AutoCloseable {
     return o.getMetadata().getUid();
   }
 
-  /** A digest of what the evaluator reads (spec, or Cilium's specs). */
+  /** A digest of what the evaluator reads (spec, or Cilium's specs, and the labels). */
   static String digest(GenericKubernetesResource o) {
     Object held = o.getAdditionalProperties().get(DigestStore.DIGEST);
     if (held != null) {
       return held.toString();
     }
     Map<String, Object> extra = o.getAdditionalProperties();
-    String text = JSON.asJson(extra.get("spec")) + "\n" + JSON.asJson(extra.get("specs"));
+    // labels too: policies select Calico's network sets by them
+    String text =
+        JSON.asJson(extra.get("spec"))
+            + "\n"
+            + JSON.asJson(extra.get("specs"))
+            + "\n"
+            + JSON.asJson(o.getMetadata() == null ? null : o.getMetadata().getLabels());
     try {
       byte[] d =
           java.security.MessageDigest.getInstance("SHA-256")

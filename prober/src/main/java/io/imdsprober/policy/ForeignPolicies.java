@@ -23,6 +23,15 @@ public record ForeignPolicies(Map<String, Set<String>> byNamespace, Set<String> 
 
   /** A policy kind of a CNI or of SIG Network's admin policy API. */
   public record Kind(String group, String kind, String plural, boolean namespaced) {
+    /**
+     * Whether policies of other namespaces may select its objects, so that one acts beyond its own
+     * namespace: Calico's NetworkSet (a GlobalNetworkPolicy rule's selector without a
+     * namespaceSelector matches network sets of every namespace).
+     */
+    public boolean crossNamespace() {
+      return namespaced && kind.equals("NetworkSet");
+    }
+
     /** How the report names it: {@code CiliumNetworkPolicy (cilium.io)}. */
     public String display() {
       return kind + " (" + group + ")";

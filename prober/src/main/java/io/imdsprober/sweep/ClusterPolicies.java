@@ -248,7 +248,10 @@ public final class ClusterPolicies {
       }
     }
     if (bytes > caps.bytesPerPolicy()) {
-      heavy(heavy, kept)
+      // a network set over the cap may be selected from any namespace: every one is incomplete
+      (k.crossNamespace()
+              ? heavy.computeIfAbsent("", x -> new java.util.TreeSet<>())
+              : heavy(heavy, kept))
           .add(
               display(kept)
                   + ": "
@@ -405,7 +408,9 @@ public final class ClusterPolicies {
             new ArrayList<>();
         if (!k.namespaced()) {
           listers.add(resource);
-        } else if (namespaces == null) {
+        } else if (namespaces == null || k.crossNamespace()) {
+          // a re-probe reads every namespace's network sets: another namespace's policy may
+          // select them
           listers.add(resource.inAnyNamespace());
         } else {
           // a re-probe of some namespaces reads their namespaced policies only

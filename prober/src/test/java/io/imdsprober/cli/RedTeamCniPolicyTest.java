@@ -103,17 +103,17 @@ class RedTeamCniPolicyTest {
   }
 
   /**
-   * Finding 2 (wrong other namespace): where both Calico's and Cilium's CRDs are installed, one
-   * CiliumNetworkPolicy in the attacker's namespace, selecting only the attacker's pods, turns
-   * every pod in every other namespace that the platform's Calico GlobalNetworkPolicy protects from
-   * "denied" into "undecided" (exit 2-ish, the gate can no longer pass). The victim's decision
-   * should not depend on an object that cannot select its pods.
+   * Red-team F6: a tenant's CiliumNetworkPolicy that selects nothing, in a Calico cluster. Which
+   * CNI enforces cannot be read from the objects; Calico's GlobalNetworkPolicy denies shop's
+   * workload, under Cilium nothing would: the answer is undecided, naming both, never "denied" (the
+   * gate fails, the safe side). Where both CNIs would say the same, that word stands
+   * (ConflictingCnis).
    */
   @Test
   @DisplayName(
-      "a CiliumNetworkPolicy in namespace tenant does not make shop's Calico-denied workload"
-          + " undecided")
-  void foreignCniObjectInOneNamespaceUndecidesOthers(@TempDir Path dir) throws Exception {
+      "a CiliumNetworkPolicy in namespace tenant beside Calico's cluster-wide deny: where the two"
+          + " CNIs disagree the workload is undecided, naming both, never denied")
+  void foreignCniObjectWhereTheyDisagreeIsUndecided(@TempDir Path dir) throws Exception {
     Cli.Result r =
         Cli.run(
             "policy",
@@ -132,9 +132,11 @@ class RedTeamCniPolicyTest {
                 """),
             "--output",
             "json");
-    assertThat(r.err()).doesNotContain("undecided");
-    assertThat(r.out()).doesNotContain("\"allowed\":null");
-    assertThat(r.exit()).as(r.err()).isZero();
+    // which CNI enforces cannot be read from the objects, and here they disagree (Calico's GNP
+    // denies, under Cilium nothing would): never read as protected, the reason names both
+    assertThat(r.out()).doesNotContain("\"allowed\":false");
+    assertThat(r.err()).contains("say different things here");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
   }
 
   /**

@@ -57,6 +57,13 @@ final class CalicoPolicies implements CniPolicies {
   }
 
   @Override
+  public boolean enforces() {
+    return !global.isEmpty()
+        || byNamespace.values().stream().anyMatch(l -> !l.isEmpty())
+        || !invalid.isEmpty();
+  }
+
+  @Override
   public String cni() {
     return "Calico";
   }

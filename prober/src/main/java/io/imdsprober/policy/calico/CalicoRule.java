@@ -135,6 +135,15 @@ record CalicoRule(
     }
   }
 
+  /** Whether the destination's ports leave some port out ({@code ports} short of 1-65535). */
+  private static boolean somePortsOnly(Entity to) {
+    boolean all =
+        to.ports().isEmpty()
+            || to.ports().stream()
+                .anyMatch(p -> p.name() == null && p.from() <= 1 && p.to() >= 65535);
+    return !all || !to.notPorts().isEmpty();
+  }
+
   /** Whether a rule holds: yes, no, or undecided (why != null). */
   record Match(boolean holds, String why) {
     static final Match NO = new Match(false, null);
@@ -173,6 +182,13 @@ record CalicoRule(
     }
     if (d.port() > 0 && to.notPorts().stream().anyMatch(p -> p.holds(d.port()))) {
       return Match.NO;
+    }
+    if (d.port() <= 0 && (action == Action.DENY || action == Action.PASS) && somePortsOnly(to)) {
+      // "any port" asks whether some port is reachable: a deny (or pass) of some ports does not
+      // answer it, the ports it leaves do
+      return Match.undecided(
+          ".destination.ports: holds some ports only, and the destination names no port (give"
+              + " --to a port)");
     }
     if (to.accounts() != null) {
       return Match.NO; // selects endpoints by their service account: never an IP destination

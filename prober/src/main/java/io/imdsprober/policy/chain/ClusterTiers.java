@@ -71,6 +71,12 @@ public final class ClusterTiers {
     for (CniReader r : CNIS) {
       r.of(objects).ifPresent(cnis::add);
     }
+    // two CNIs' kinds at once: only those with an enforcing object count (a staged Calico policy
+    // beside Cilium's says nothing about which CNI runs)
+    List<CniPolicies> enforcing = cnis.stream().filter(CniPolicies::enforces).toList();
+    if (cnis.size() > 1 && enforcing.size() == 1) {
+      cnis = new ArrayList<>(enforcing);
+    }
     CniPolicies cni =
         switch (cnis.size()) {
           case 0 -> null;

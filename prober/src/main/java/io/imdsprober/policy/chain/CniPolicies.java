@@ -27,6 +27,14 @@ public interface CniPolicies {
    */
   boolean selectsOwn(Subject pod);
 
+  /**
+   * Whether the CNI has any object that enforces (not only staged policies, tiers or sets): only
+   * those tell which CNI a cluster runs when two CNIs' kinds exist at once.
+   */
+  default boolean enforces() {
+    return true;
+  }
+
   /** The objects that cannot be read ({@code Kind ns/name}) with what is wrong: never decide. */
   Map<String, String> invalid();
 

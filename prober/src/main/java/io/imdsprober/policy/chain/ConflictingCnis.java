@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * The kinds of two CNIs at once (Calico's and Cilium's CRDs both installed): only one of them
- * enforces, and which one cannot be read from the objects. A pod that either selects is undecided,
- * naming both; a pod neither selects is left to the rest of the chain (NetworkPolicy, the baseline
- * tier). Pure.
+ * enforces, and which one cannot be read from the objects. A pod that either selects gets the word
+ * both CNIs would say, where they agree; where they do not, it is undecided, naming both; a pod
+ * neither selects is left to the rest of the chain (NetworkPolicy, the baseline tier). Pure.
  */
 final class ConflictingCnis implements CniPolicies {
   private final List<CniPolicies> cnis;
@@ -27,7 +27,10 @@ final class ConflictingCnis implements CniPolicies {
   @Override
   public PolicyFamily over(NetworkPolicyFamily networkPolicies) {
     String why =
-        "policies of " + cni() + " both exist: which CNI enforces is not known, so neither decides";
+        "policies of "
+            + cni()
+            + " both exist and say different things here: which CNI enforces is not known";
+    List<PolicyFamily> families = cnis.stream().map(c -> c.over(networkPolicies)).toList();
     return new PolicyFamily() {
       @Override
       public boolean selects(Subject pod) {
@@ -38,6 +41,22 @@ final class ConflictingCnis implements CniPolicies {
       public Answer answer(Subject pod, Destination d) {
         if (!selectsOwn(pod)) {
           return networkPolicies.answer(pod, d);
+        }
+        // whichever CNI enforces, the same word: that word (ALLOW and NONE, no rule, differ)
+        List<Answer> answers = families.stream().map(f -> f.answer(pod, d)).toList();
+        Answer first = answers.get(0);
+        boolean agree =
+            first.say() != Answer.Say.UNDECIDED
+                && answers.stream().allMatch(a -> a.say() == first.say());
+        if (agree) {
+          List<String> by = new java.util.ArrayList<>();
+          List<String> rules = new java.util.ArrayList<>();
+          answers.forEach(
+              a -> {
+                by.addAll(a.by());
+                rules.addAll(a.rules());
+              });
+          return new Answer(first.say(), by, rules, List.of());
         }
         return Answer.undecided(List.of(why));
       }

@@ -193,11 +193,33 @@ record CiliumPolicy(String kind, String namespace, String name, List<Rule> rules
       if (port == Tri.NO) {
         return Tri.NO;
       }
+      if (d.port() <= 0 && word.contains(" egressDeny[") && !everyPort()) {
+        // "any port" asks whether some port is reachable: a deny of some ports does not answer it
+        return Tri.unknown(
+            word
+                + ".toPorts: a deny of some ports only, and the destination names no port (give"
+                + " --to a port)");
+      }
       if (undecidable != null) {
         return Tri.unknown(word + "." + undecidable);
       }
       Tri out = peer.known() ? port : peer;
       return out.known() ? out : Tri.unknown(prefix(out.why()));
+    }
+
+    /** Whether its ports hold every port (no toPorts, an entry without ports, port 0). */
+    private boolean everyPort() {
+      return toPorts.isEmpty()
+          || toPorts.stream()
+              .anyMatch(
+                  r ->
+                      r.ports().isEmpty()
+                          || r.ports().stream()
+                              .anyMatch(
+                                  p ->
+                                      !p.named()
+                                          && p.protocol().equals("ANY")
+                                          && (p.from() == 0 || p.from() <= 1 && p.to() >= 65535)));
     }
 
     private String prefix(String why) {
