@@ -32,6 +32,40 @@ class RedTeamCniPolicyTest {
   }
 
   /**
+   * The same for the admin tier: an AdminNetworkPolicy Deny of port 1 is not a deny of "any port".
+   */
+  @Test
+  @DisplayName("an AdminNetworkPolicy Deny of port 1 is not read as denying 'any port'")
+  void adminDenyOfOnePortIsNotAnyPort(@TempDir Path dir) throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "policy",
+            "--manifests",
+            write(
+                dir,
+                TENANT_DEPLOYMENT,
+                """
+                apiVersion: policy.networking.k8s.io/v1alpha1
+                kind: AdminNetworkPolicy
+                metadata: {name: looks-tight}
+                spec:
+                  priority: 10
+                  subject: {namespaces: {}}
+                  egress:
+                    - name: one-port
+                      action: Deny
+                      to: [{networks: [169.254.169.254/32]}]
+                      ports: [{portNumber: {protocol: TCP, port: 1}}]
+                """),
+            "--to",
+            "169.254.169.254",
+            "--output",
+            "json");
+    assertThat(r.out()).as(r.err()).doesNotContain("\"allowed\":false");
+    assertThat(r.exit()).as(r.err()).isNotZero();
+  }
+
+  /**
    * Finding 1 (hides exposure), Calico: {@code --to 169.254.169.254} without a port means "any
    * port" (README). A Deny of port 1 only is read as holding "any port": the workload is reported
    * denied, while Calico denies port 1 and the metadata service on port 80 stays reachable.

@@ -151,6 +151,16 @@ public record AdminPolicy(
     if (!r.ports().isEmpty() && r.ports().stream().noneMatch(p -> portMatches(p, d))) {
       return Match.NO;
     }
+    if (d.port() <= 0
+        && r.action() != Say.ALLOW
+        && !r.ports().isEmpty()
+        && r.ports().stream().noneMatch(p -> !p.named() && p.from() <= 1 && p.to() >= 65535)) {
+      // "any port" asks whether some port is reachable: a deny (or pass) of some ports does not
+      // answer it, the ports it leaves do
+      return new Match(
+          false,
+          ".ports: holds some ports only, and the destination names no port (give --to a port)");
+    }
     if (r.undecidable() != null) {
       return new Match(false, r.undecidable());
     }
