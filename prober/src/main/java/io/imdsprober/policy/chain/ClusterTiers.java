@@ -51,7 +51,10 @@ public final class ClusterTiers {
     return AdminPolicies.evaluated(o) || CNIS.stream().anyMatch(r -> r.reads(o));
   }
 
-  /** The admin policies and namespaces among {@code objects} (others are left alone). */
+  /**
+   * The admin policies, a CNI's kinds ({@link #CNIS}), namespaces and service accounts among {@code
+   * objects} (others are left alone).
+   */
   public static ClusterTiers of(List<? extends HasMetadata> objects) {
     Map<String, Map<String, String>> labels = new HashMap<>();
     Map<String, Map<String, String>> accounts = new HashMap<>();
