@@ -49,8 +49,11 @@ final class Entities {
           "none",
           "kube-apiserver");
 
+  /** The metadata catalog's addresses: the addresses known to be no node's and no pod's. */
   private static final Set<String> WORLD_ADDRESSES =
-      Set.of("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "168.63.129.16");
+      io.imdsprober.policy.Destinations.catalog().stream()
+          .map(d -> IpLiteral.canonical(d.ip()))
+          .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   private static final Map<String, String> FAMILY =
       Map.of("world-ipv4", "IPv4", "world-ipv6", "IPv6");
