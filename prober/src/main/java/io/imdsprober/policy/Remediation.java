@@ -101,17 +101,8 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
         }
         List<String> admin =
             reach.decision().rules().stream().filter(r -> adminTier.contains(policyOf(r))).toList();
-        for (String rule : admin) {
-          String note =
-              workload
-                  + ": "
-                  + rule
-                  + " allows "
-                  + reach.to().word()
-                  + "; an admin policy decides before any NetworkPolicy: change that rule (this"
-                  + " fix writes NetworkPolicies only)";
-          note(notes, note);
-        }
+        ruleNotes(
+            notes, workload, admin, reach, "an admin policy decides before any NetworkPolicy");
         if (!admin.isEmpty()) {
           continue;
         }
@@ -119,17 +110,7 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
         // egress[i]"): a NetworkPolicy cannot override it, the note names it
         List<String> cni =
             reach.decision().rules().stream().filter(r -> cniRule(r, baselineTier)).toList();
-        for (String rule : cni) {
-          String note =
-              workload
-                  + ": "
-                  + rule
-                  + " allows "
-                  + reach.to().word()
-                  + "; no NetworkPolicy takes back what that rule allows: change that rule (this"
-                  + " fix writes NetworkPolicies only)";
-          note(notes, note);
-        }
+        ruleNotes(notes, workload, cni, reach, "no NetworkPolicy takes back what that rule allows");
         if (!cni.isEmpty()) {
           continue;
         }
@@ -249,6 +230,23 @@ public record Remediation(List<NetworkPolicy> policies, List<String> notes) {
   private static boolean cniRule(String rule, Set<String> baselineTier) {
     String policy = policyOf(rule);
     return policy.indexOf(' ') >= 0 && !baselineTier.contains(policy);
+  }
+
+  /** A note per rule this fix cannot change: which rule allows what, why, and to change it. */
+  private static void ruleNotes(
+      List<String> notes, String workload, List<String> rules, Reach reach, String why) {
+    for (String rule : rules) {
+      note(
+          notes,
+          workload
+              + ": "
+              + rule
+              + " allows "
+              + reach.to().word()
+              + "; "
+              + why
+              + ": change that rule (this fix writes NetworkPolicies only)");
+    }
   }
 
   /** Adds a note once: many label sets of one workload meet the same rule. */
